@@ -1,0 +1,1 @@
+"""Benchmarks of the therapist workspace (``python -m bench``) and their data generator."""

@@ -1,0 +1,79 @@
+"""The event stream: ``record`` appends an Event; handlers run after commit.
+
+A higher app that reacts to a lower app's event lists its reactions in its own
+``handlers.py`` and registers them in ``AppConfig.ready``::
+
+    events.register("exercise.submitted", on_exercise_submitted)
+
+Handlers receive the Event id (never the object) and run once the recording
+transaction commits, in the background task ``tandem.core.tasks.dispatch_event`` (one
+per event, enqueued on commit; the immediate backend in tests runs it at once). A failing
+handler is logged and neither undoes the event nor stops the other handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from tandem.core.models import Event
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[int], None]
+_handlers: dict[str, list[Handler]] = defaultdict(list)
+
+
+def register(kind: str, handler: Handler) -> None:
+    if handler not in _handlers[kind]:
+        _handlers[kind].append(handler)
+
+
+def handlers_for(kind: str) -> list[Handler]:
+    return [*_handlers.get(kind, []), *_handlers.get("*", [])]
+
+
+def record(
+    *,
+    patient: Any,
+    kind: str,
+    actor: Any = None,
+    ref: Any = None,
+    ref_type: str = "",
+    ref_uuid: uuid.UUID | None = None,
+    data: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+) -> Event:
+    """Append an event inside the current transaction and schedule its handlers."""
+    if ref is not None:
+        ref_type = ref_type or ref._meta.label_lower
+        ref_uuid = ref_uuid or getattr(ref, "uuid", None)
+    fields: dict[str, Any] = {
+        "patient": patient,
+        "kind": kind,
+        "actor": actor if getattr(actor, "is_authenticated", False) else None,
+        "ref_type": ref_type,
+        "ref_uuid": ref_uuid,
+        "data": data or {},
+    }
+    if occurred_at is not None:
+        fields["occurred_at"] = occurred_at
+    event = Event.objects.create(**fields)
+    if handlers_for(kind):
+        transaction.on_commit(_dispatch(event.pk, kind), robust=True)
+    return event
+
+
+def _dispatch(event_id: int, kind: str) -> Callable[[], None]:
+    def enqueue() -> None:
+        from tandem.core.tasks import dispatch_event
+
+        dispatch_event.enqueue(event_id, kind)
+
+    return enqueue
