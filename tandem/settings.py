@@ -115,7 +115,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "tandem.accounts.middleware.UserSessionsMiddleware",
     "tandem.accounts.middleware.SessionTimeoutMiddleware",
     "tandem.accounts.middleware.LanguageMiddleware",
     "tandem.accounts.middleware.MFARequiredMiddleware",

@@ -18,6 +18,7 @@ from tandem.audit import services as audit
 
 SESSION_AUTH_AT = "tandem_auth_at"
 SESSION_LAST_SEEN = "tandem_last_seen"
+SESSION_TRACKED = "tandem_tracked"  # [client fingerprint, when UserSession was refreshed]
 
 
 def on_logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:

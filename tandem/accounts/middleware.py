@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tandem.accounts.auth_events import SESSION_AUTH_AT, SESSION_LAST_SEEN
+from tandem.accounts.auth_events import SESSION_AUTH_AT, SESSION_LAST_SEEN, SESSION_TRACKED
 from tandem.audit import services as audit
 
 Next = Callable[[HttpRequest], HttpResponse]
@@ -63,6 +63,49 @@ def _rescue(request: HttpRequest) -> str | None:
         return None
 
 
+# Activity is written at most once a minute per session (the idle timeouts are 15 and 30
+# minutes), so that an ordinary page view writes nothing on behalf of the session.
+ACTIVITY_RESOLUTION_SECONDS = 60
+
+
+class UserSessionsMiddleware:
+    """allauth's session list (``UserSession``: the devices page, "sign out everywhere",
+    ending every session of a deactivated user), kept up to date without a write per
+    request: the row is created on a session's first signed-in request and refreshed
+    when the client's address or browser changes or a minute has passed."""
+
+    def __init__(self, get_response: Next) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from allauth.usersessions import app_settings as usersessions_settings
+
+        if (
+            usersessions_settings.TRACK_ACTIVITY
+            and request.session.session_key
+            and request.user.is_authenticated
+        ):
+            self._track(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _track(request: HttpRequest) -> None:
+        import hashlib
+
+        from allauth.usersessions.models import UserSession
+
+        from tandem.core.net import client_ip
+
+        client = f"{client_ip(request)}\n{request.META.get('HTTP_USER_AGENT', '')}"
+        fingerprint = hashlib.sha256(client.encode()).hexdigest()[:16]
+        now = timezone.now().timestamp()
+        tracked = request.session.get(SESSION_TRACKED) or [None, 0]
+        if tracked[0] == fingerprint and now - tracked[1] <= ACTIVITY_RESOLUTION_SECONDS:
+            return
+        UserSession.objects.create_from_request(request)
+        request.session[SESSION_TRACKED] = [fingerprint, now]
+
+
 class SessionTimeoutMiddleware:
     """Ends sessions idle longer than 15 min (staff) / 30 min (patients) and any session
     older than 12 h, whatever the activity. A worksheet POSTed into an expired session is
@@ -107,7 +150,7 @@ class SessionTimeoutMiddleware:
                     back = request.get_full_path()
                 query = urlencode({"next": back}) if back else ""
                 return _redirect(request, reverse("account_login") + (f"?{query}" if query else ""))
-            if now - last > 10:
+            if now - last > ACTIVITY_RESOLUTION_SECONDS:
                 request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
 

@@ -7,7 +7,9 @@ A higher app that reacts to a lower app's event lists its reactions in its own
 
 Handlers receive the Event id (never the object) and run once the recording
 transaction commits, in the background task ``tandem.core.tasks.dispatch_event`` (one
-per event, enqueued on commit; the immediate backend in tests runs it at once). A failing
+per event). With the database task backend the task row is written in the event's own
+transaction (a transactional outbox: they commit together); with any other backend —
+the immediate backend in tests — the task is enqueued on commit. A failing
 handler is logged and neither undoes the event nor stops the other handlers.
 """
 
@@ -66,8 +68,26 @@ def record(
         fields["occurred_at"] = occurred_at
     event = Event.objects.create(**fields)
     if handlers_for(kind):
-        transaction.on_commit(_dispatch(event.pk, kind), robust=True)
+        if _tasks_in_database():
+            # Transactional outbox: the task row is written in the event's own
+            # transaction, so both commit together (no event without its handlers, and
+            # no extra commit per request); the worker only sees committed rows.
+            _dispatch(event.pk, kind)()
+        else:
+            transaction.on_commit(_dispatch(event.pk, kind), robust=True)
     return event
+
+
+def _tasks_in_database() -> bool:
+    """Whether the task backend stores tasks in the default database."""
+    from django.tasks import task_backends
+
+    backend = task_backends["default"]
+    try:
+        from django_tasks_db import DatabaseBackend
+    except ImportError:  # pragma: no cover - the backend ships with Tandem
+        return False
+    return isinstance(backend, DatabaseBackend)  # Tandem has one database (no routers)
 
 
 def _dispatch(event_id: int, kind: str) -> Callable[[], None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.db import models
@@ -86,3 +88,62 @@ class EncryptedJSONField(models.TextField):
 
 
 ENCRYPTED_FIELD_TYPES = (EncryptedTextField, EncryptedJSONField)
+
+
+class LazyJSON(Mapping[str, Any]):
+    """A JSON object read from the database and parsed on first use."""
+
+    __slots__ = ("_data", "_raw")
+
+    def __init__(self, raw: str) -> None:
+        self._raw = raw
+        self._data: dict[str, Any] | None = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = json.loads(self._raw)
+        return self._data
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __eq__(self, other: object) -> bool:
+        return self.data == (other.data if isinstance(other, LazyJSON) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LazyJSON({len(self._raw)} characters)"
+
+
+def resolve_json(value: Any) -> Any:
+    """The plain value behind a ``LazyJSON`` (anything else unchanged)."""
+    return value.data if isinstance(value, LazyJSON) else value
+
+
+class LazyJSONField(models.JSONField):
+    """A JSON object that is parsed only when it is used.
+
+    For large, rarely read documents that ride along with often-read rows: a program
+    version's content snapshot (about 200 KB) is selected whenever an enrollment is
+    read with its version, while its parsed content comes from a per-process cache
+    (``programs.catalog.package_for``). Values are ``LazyJSON`` mappings; writes accept
+    plain dicts or ``LazyJSON``."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if isinstance(value, str) and value.lstrip().startswith("{"):
+            return LazyJSON(value)
+        return super().from_db_value(value, expression, connection)
+
+    def get_prep_value(self, value: Any) -> Any:
+        return super().get_prep_value(resolve_json(value))
+
+    def value_from_object(self, obj: models.Model) -> Any:
+        return resolve_json(super().value_from_object(obj))

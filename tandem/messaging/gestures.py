@@ -174,24 +174,25 @@ def _localized(value: object, language: str) -> str:
     return str(value or "")
 
 
-def _program(enrollment: Any) -> dict[str, Any]:
-    snapshot = getattr(getattr(enrollment, "version", None), "snapshot", None) or {}
-    program = snapshot.get("program", snapshot) if isinstance(snapshot, dict) else {}
-    return program if isinstance(program, dict) else {}
+def _package(enrollment: Any) -> Any:
+    version = getattr(enrollment, "version", None)
+    return version.package.program if version is not None else None
 
 
 def _module_title(enrollment: Any, module_id: str, language: str) -> str:
-    for module in _program(enrollment).get("modules") or []:
-        if isinstance(module, dict) and module.get("id") == module_id:
-            return _localized(module.get("title"), language)
+    package = _package(enrollment)
+    for module in package.modules if package else ():
+        if module.id == module_id:
+            return module.title.text(language)
     return ""
 
 
 def _exercise_title(enrollment: Any, exercise_id: str, language: str) -> str:
-    for module in _program(enrollment).get("modules") or []:
-        for exercise in (module or {}).get("exercises") or []:
-            if isinstance(exercise, dict) and exercise.get("id") == exercise_id:
-                return _localized(exercise.get("title"), language)
+    package = _package(enrollment)
+    for module in package.modules if package else ():
+        for exercise in module.exercises:
+            if exercise.id == exercise_id:
+                return exercise.title.text(language)
     return ""
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from tandem.core.fields import resolve_json
 from tandem.programs.content import Package, Report, from_data, load_package, to_data
 from tandem.programs.models import Program, ProgramMedia, ProgramVersion
 
@@ -97,7 +98,7 @@ def _package(
     content_hash: str,
 ) -> Package:
     snapshot = ProgramVersion.objects.values_list("snapshot", flat=True).get(pk=version_id)
-    return from_data(Package, snapshot)
+    return from_data(Package, resolve_json(snapshot))
 
 
 def package_for(version: ProgramVersion) -> Package:

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tandem.core.fields import EncryptedTextField
+from tandem.core.fields import EncryptedTextField, LazyJSONField
 from tandem.core.models import TimeStampedModel
 
 
@@ -36,7 +36,7 @@ class ProgramVersion(TimeStampedModel):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="versions")
     version = models.CharField(max_length=40)
     content_hash = models.CharField(max_length=80)
-    snapshot = models.JSONField()
+    snapshot = LazyJSONField()  # parsed only when used: see catalog.package_for
     is_current = models.BooleanField(default=True)
     loaded_at = models.DateTimeField(default=timezone.now)
 

@@ -220,3 +220,41 @@ def test_deactivation_ends_all_sessions(personas):
     services.set_active(actor=personas.admin, user=personas.researcher, active=False)
     assert not UserSession.objects.filter(user=personas.researcher).exists()
     assert expired(client.get(PAGE))
+
+
+# --- the session list without a write per request -------------------------------------------
+
+
+def test_session_activity_is_written_at_most_once_a_minute(personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = personas.patient.user
+    client = Client()
+    with time_machine.travel(START, tick=False) as clock:
+        client.force_login(user)  # Django's own login: the first request creates the row
+        assert client.get(PAGE).status_code == 200
+        row = UserSession.objects.get(user=user)
+        first_seen = row.last_seen_at
+        clock.shift(timedelta(seconds=30))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(PAGE).status_code == 200
+        writes = [q["sql"] for q in queries if q["sql"].startswith(("UPDATE", "INSERT"))]
+        assert not any("usersession" in sql or "django_session" in sql for sql in writes)
+        assert UserSession.objects.get(pk=row.pk).last_seen_at == first_seen
+        clock.shift(timedelta(seconds=40))
+        assert client.get(PAGE).status_code == 200
+        assert UserSession.objects.get(pk=row.pk).last_seen_at > first_seen
+
+
+def test_a_new_address_or_browser_is_recorded_at_once(personas):
+    user = personas.patient.user
+    client = Client()
+    with time_machine.travel(START, tick=False):
+        client.force_login(user)
+        assert client.get(PAGE, HTTP_USER_AGENT="Phone browser").status_code == 200
+        assert UserSession.objects.get(user=user).user_agent == "Phone browser"
+        assert client.get(PAGE, HTTP_USER_AGENT="Laptop browser").status_code == 200
+        assert UserSession.objects.get(user=user).user_agent == "Laptop browser"
+        assert client.get(PAGE, REMOTE_ADDR="192.0.2.7").status_code == 200
+        assert UserSession.objects.get(user=user).ip == "192.0.2.7"

@@ -383,3 +383,56 @@ def test_chart_coordinates_are_not_localised(personas, login):
     svg = page[page.index("<svg") : page.index("</svg>")]
     for value in re.findall(r'(?:x|y|cx|cy|height|width)="([^"]*)"', svg):
         assert "," not in value, value
+
+
+# --- the last screen: straight into the response, a draft only when it cannot be stored ------
+
+
+def _all_at_once(value: str = "1") -> dict[str, str]:
+    return {f"item_{n}": (value if n != 9 else "0") for n in range(1, 11)}
+
+
+def test_the_last_screen_stores_the_response_without_a_draft(personas, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assignment = make_assignment(personas.patient)
+    client = login(personas.patient.user)
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, assignment, 0, _all_at_once(), mode="page")
+    assert response.status_code == 302
+    assert Response.objects.get(assignment=assignment).total == 8
+    assert not Draft.objects.exists()
+    assert not any("assessments_draft" in q["sql"] and "INSERT" in q["sql"] for q in queries)
+
+
+def test_answers_are_kept_as_a_draft_when_saving_the_response_fails(personas, login, monkeypatch):
+    assignment = make_assignment(personas.patient)
+    client = login(personas.patient.user)
+
+    def broken(**kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(services, "submit_response", broken)
+    response = post(client, assignment, 0, _all_at_once("2"), mode="page")
+    assert response.status_code == 200  # the "we could not save" page with crisis numbers
+    assert not Response.objects.exists()
+    draft = Draft.objects.get(assignment=assignment)
+    assert draft.answers["1"] == 2 and draft.answers["9"] == 0
+    page = client.get(url(assignment, mode="page")).content.decode()
+    assert re.search(r'name="item_1" value="2"[^>]*checked', page)  # nothing lost
+
+
+def test_a_refused_last_screen_keeps_the_answers(personas, login, monkeypatch):
+    from tandem.assessments.errors import ScoringError
+
+    assignment = make_assignment(personas.patient)
+    client = login(personas.patient.user)
+
+    def refuse(**kwargs):  # type: ignore[no-untyped-def]
+        raise ScoringError("out of range")
+
+    monkeypatch.setattr(services, "submit_response", refuse)
+    response = post(client, assignment, 0, _all_at_once("3"), mode="page")
+    assert response.status_code == 302
+    assert Draft.objects.get(assignment=assignment).answers["2"] == 3

@@ -171,3 +171,39 @@ def test_events_are_ordered_by_time(personas):
         patient=personas.patient, kind="a", occurred_at=now - timedelta(hours=1)
     )
     assert list(personas.patient.events.all()) == [earlier, later]
+
+
+# --- with the database task backend: a transactional outbox ----------------------------------
+
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def test_database_backend_writes_the_task_in_the_events_transaction(personas, calls, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DB_TASKS
+    with transaction.atomic():
+        event = events.record(patient=personas.patient, kind="test.happened")
+        task = DBTaskResult.objects.get()  # written before the commit, in the same transaction
+    assert task.task_path == "tandem.core.tasks.dispatch_event"
+    assert task.args_kwargs["args"] == [event.pk, "test.happened"]
+    assert calls == []  # run later by the worker, not in the request
+
+
+def test_database_backend_rolls_the_task_back_with_the_event(personas, calls, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DB_TASKS
+    with pytest.raises(RuntimeError), transaction.atomic():
+        events.record(patient=personas.patient, kind="test.happened")
+        raise RuntimeError("the use case failed")
+    assert not DBTaskResult.objects.exists()
+    assert not Event.objects.filter(kind="test.happened").exists()
+
+
+def test_a_kind_without_handlers_enqueues_nothing(personas, calls, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DB_TASKS
+    events.record(patient=personas.patient, kind="nobody.listens")
+    assert not DBTaskResult.objects.exists()

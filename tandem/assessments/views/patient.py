@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -304,13 +305,19 @@ def questionnaire_fill(request: HttpRequest, assignment: str) -> HttpResponse:
     steps = steps_for(definition, answers, mode)
     asked = {q.id for s in steps if s.followup for q in s.followup.questions}
     followup = {k: v for k, v in followup.items() if k in asked}
-    services.save_draft(assignment=obj, answers=answers, followup=followup, mode=mode)
+
+    def keep() -> None:
+        services.save_draft(assignment=obj, answers=answers, followup=followup, mode=mode)
 
     if action == "back":
+        keep()
         return redirect(_step_url(obj, max(index - 1, 0), mode))
     if index + 1 < len(steps):
+        keep()
         return redirect(_step_url(obj, index + 1, mode))
-    return _submit(request, obj, definition, steps, mode, answers, followup, form)
+    # The last screen: the answers go straight into the response; they are kept as a
+    # draft only when they cannot be stored as one (gaps, refused, saving failed).
+    return _submit(request, obj, definition, steps, mode, answers, followup, form, keep)
 
 
 def _submit(
@@ -322,12 +329,14 @@ def _submit(
     answers: dict[int, int],
     followup: dict[str, bool | None],
     form: StepForm,
+    keep: Callable[[], None],
 ) -> HttpResponse:
     # Every screen answered? Send the patient back to the first gap.
     for position, step in enumerate(steps):
         gaps = [i for i in step.items if i.required and i.number not in answers]
         unanswered = step.followup and any(q.id not in followup for q in step.followup.questions)
         if gaps or unanswered:
+            keep()
             messages.error(request, _("Please answer this question before sending."))
             return redirect(_step_url(assignment, position, mode))
     skipped = _skipped(definition, answers)
@@ -345,6 +354,7 @@ def _submit(
         messages.info(request, _("You have already sent these answers. Thank you."))
     except ScoringError:
         logger.warning("response to %s refused by scoring", assignment.uuid, exc_info=True)
+        keep()
         messages.error(
             request,
             _("Some answers could not be accepted. Please check them and send again."),
@@ -354,6 +364,10 @@ def _submit(
         raise Http404 from exc
     except Exception:
         logger.exception("saving the response to %s failed", assignment.uuid)
+        try:
+            keep()  # if the database is still there, the answers wait as a draft
+        except Exception:
+            logger.exception("keeping the answers to %s as a draft failed", assignment.uuid)
         return _failed(request, assignment)
     return redirect("questionnaire_result", assignment=assignment.uuid)
 
