@@ -208,7 +208,8 @@ def submit_response(
 
     Queries: at most 6 SQL statements for a non-critical response whatever the number
     of items (baseline lookup, claim the assignment, insert the response, delete the
-    draft, one or two events), plus the transaction's own BEGIN or SAVEPOINT/RELEASE.
+    draft, insert the events, queue their dispatch — with the database task backend),
+    plus the transaction's own BEGIN or SAVEPOINT/RELEASE.
     A raised alert adds the fixed cost of ``safety.raise_alert`` (with its audit entry).
     The caller passes the assignment with ``patient`` (and its clinic) loaded.
     """
@@ -274,34 +275,39 @@ def submit_response(
         )
         Draft.objects.filter(assignment_id=assignment.pk).delete()
         patient = assignment.patient
-        events.record(
-            patient=patient,
-            kind="questionnaire.completed",
-            actor=actor,
-            ref=response,
-            occurred_at=now,
-            data={
-                "code": code,
-                "total": result.total,
-                "band": result.band or "",
-                "change": change,
-                "complete": result.complete,
-            },
-        )
-        if change in ("improved", "deteriorated"):
-            events.record(
-                patient=patient,
-                kind="score.reliable_change",
-                actor=actor,
-                ref=response,
-                occurred_at=now,
-                data={
+        recorded = [
+            {
+                "patient": patient,
+                "kind": "questionnaire.completed",
+                "actor": actor,
+                "ref": response,
+                "occurred_at": now,
+                "data": {
                     "code": code,
-                    "change": change,
                     "total": result.total,
-                    "baseline_total": baseline.total if baseline else None,
+                    "band": result.band or "",
+                    "change": change,
+                    "complete": result.complete,
                 },
+            }
+        ]
+        if change in ("improved", "deteriorated"):
+            recorded.append(
+                {
+                    "patient": patient,
+                    "kind": "score.reliable_change",
+                    "actor": actor,
+                    "ref": response,
+                    "occurred_at": now,
+                    "data": {
+                        "code": code,
+                        "change": change,
+                        "total": result.total,
+                        "baseline_total": baseline.total if baseline else None,
+                    },
+                }
             )
+        events.record_many(recorded)  # one INSERT and one dispatch task for both
         if result.critical:
             safety.raise_alert(
                 patient=patient,

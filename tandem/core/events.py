@@ -53,6 +53,39 @@ def record(
     occurred_at: datetime | None = None,
 ) -> Event:
     """Append an event inside the current transaction and schedule its handlers."""
+    fields = _fields(
+        patient=patient,
+        kind=kind,
+        actor=actor,
+        ref=ref,
+        ref_type=ref_type,
+        ref_uuid=ref_uuid,
+        data=data,
+        occurred_at=occurred_at,
+    )
+    event = Event.objects.create(**fields)
+    if handlers_for(kind):
+        if _tasks_in_database():
+            # Transactional outbox: the task row is written in the event's own
+            # transaction, so both commit together (no event without its handlers, and
+            # no extra commit per request); the worker only sees committed rows.
+            _dispatch(event.pk, kind)()
+        else:
+            transaction.on_commit(_dispatch(event.pk, kind), robust=True)
+    return event
+
+
+def _fields(
+    *,
+    patient: Any,
+    kind: str,
+    actor: Any = None,
+    ref: Any = None,
+    ref_type: str = "",
+    ref_uuid: uuid.UUID | None = None,
+    data: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+) -> dict[str, Any]:
     if ref is not None:
         ref_type = ref_type or ref._meta.label_lower
         ref_uuid = ref_uuid or getattr(ref, "uuid", None)
@@ -66,16 +99,32 @@ def record(
     }
     if occurred_at is not None:
         fields["occurred_at"] = occurred_at
-    event = Event.objects.create(**fields)
-    if handlers_for(kind):
+    return fields
+
+
+def record_many(entries: list[dict[str, Any]]) -> list[Event]:
+    """Several events at once (each entry takes ``record``'s keyword arguments): one
+    INSERT for the events and one dispatch task for all of them, in their order."""
+    events = [Event(**_fields(**entry)) for entry in entries]
+    if not events:
+        return []
+    created = Event.objects.bulk_create(events)
+    pairs = [[event.pk, event.kind] for event in created if handlers_for(event.kind)]
+    if pairs:
         if _tasks_in_database():
-            # Transactional outbox: the task row is written in the event's own
-            # transaction, so both commit together (no event without its handlers, and
-            # no extra commit per request); the worker only sees committed rows.
-            _dispatch(event.pk, kind)()
+            _dispatch_many(pairs)()
         else:
-            transaction.on_commit(_dispatch(event.pk, kind), robust=True)
-    return event
+            transaction.on_commit(_dispatch_many(pairs), robust=True)
+    return created
+
+
+def _dispatch_many(pairs: list[list[Any]]) -> Callable[[], None]:
+    def enqueue() -> None:
+        from tandem.core.tasks import dispatch_events
+
+        dispatch_events.enqueue(pairs)
+
+    return enqueue
 
 
 def _tasks_in_database() -> bool:

@@ -1,9 +1,9 @@
 """Background work of the core: running the handlers of an event.
 
-``events.record`` enqueues one ``dispatch_event`` per event when the transaction commits,
-so a request pays for one queue row, not for every app's reaction (signals, reminders,
-homework, notifications). The task takes the event id only and each handler is
-idempotent, so running it again is harmless.
+``events.record`` enqueues one ``dispatch_event`` per event (``events.record_many`` one
+``dispatch_events`` for several), so a request pays for one queue row, not for every
+app's reaction (signals, reminders, homework, notifications). The task takes event ids
+only and each handler is idempotent, so running it again is harmless.
 """
 
 from __future__ import annotations
@@ -29,3 +29,9 @@ def dispatch_event(event_id: int, kind: str) -> int:
             failed += 1
             logger.exception("event handler %r failed for event %s", handler, event_id)
     return failed
+
+
+@task()
+def dispatch_events(pairs: list[list[int | str]]) -> int:
+    """``dispatch_event`` for several events recorded together, in their order."""
+    return sum(dispatch_event.call(int(event_id), str(kind)) for event_id, kind in pairs)

@@ -286,6 +286,20 @@ def test_submit_runs_at_most_six_queries_whatever_the_number_of_items(personas, 
     assert phq == long  # constant: the same statements for 10 and for 40 items
 
 
+def test_the_budget_holds_with_the_database_task_queue(personas, settings):
+    """In production the dispatch task is written in the response's transaction
+    (events.record_many: one events INSERT, one task INSERT) — still 6 statements."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    submit(personas, answers=phq9(20))
+    statements, _all = _count(personas, "phq9", phq9(12))  # reliable improvement: 2 events
+    assert statements <= 6, statements
+    task = DBTaskResult.objects.order_by("enqueued_at").last()
+    kinds = [kind for _id, kind in task.args_kwargs["args"][0]]
+    assert kinds == ["questionnaire.completed", "score.reliable_change"]
+
+
 def test_latest_scores_is_one_query_for_a_caseload(personas, django_assert_num_queries):
     submit(personas, answers=phq9(18))
     submit(personas, answers=phq9(9))

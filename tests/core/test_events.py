@@ -207,3 +207,36 @@ def test_a_kind_without_handlers_enqueues_nothing(personas, calls, settings):
     settings.TASKS = DB_TASKS
     events.record(patient=personas.patient, kind="nobody.listens")
     assert not DBTaskResult.objects.exists()
+
+
+def test_record_many_writes_the_events_and_one_task_for_them(personas, calls, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DB_TASKS
+    created = events.record_many(
+        [
+            {"patient": personas.patient, "kind": "test.happened", "data": {"n": 1}},
+            {"patient": personas.patient, "kind": "nobody.listens"},
+            {"patient": personas.patient, "kind": "test.happened", "ref": personas.patient},
+        ]
+    )
+    assert [e.kind for e in created] == ["test.happened", "nobody.listens", "test.happened"]
+    assert all(e.pk for e in created) and created[2].ref_uuid == personas.patient.uuid
+    task = DBTaskResult.objects.get()
+    assert task.args_kwargs["args"][0] == [
+        [created[0].pk, "test.happened"],
+        [created[2].pk, "test.happened"],
+    ]
+
+
+def test_record_many_runs_handlers_in_order_after_commit(
+    personas, calls, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        created = events.record_many(
+            [
+                {"patient": personas.patient, "kind": "test.happened"},
+                {"patient": personas.patient, "kind": "test.happened"},
+            ]
+        )
+    assert calls == [("test.happened", created[0].pk), ("test.happened", created[1].pk)]
