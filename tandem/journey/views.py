@@ -35,6 +35,7 @@ def journey_home(request: HttpRequest) -> HttpResponse:
     enrollments = list(
         Enrollment.objects.filter(patient=patient)
         .select_related("version__program", "patient__user")
+        .defer("version__snapshot")
         .prefetch_related("progress")
     )
     team = CareTeamMember.objects.active().filter(patient=patient).select_related("therapist")

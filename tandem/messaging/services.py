@@ -164,7 +164,11 @@ def _store(
     finding: Finding | None,
 ) -> SendResult:
     now = timezone.now()
-    conversation = Conversation.objects.select_for_update(of=("self",)).get(pk=conversation.pk)
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("patient", "enrollment", "clinic")
+        .get(pk=conversation.pk)
+    )
     patient = conversation.patient
     message = Message(
         conversation=conversation,

@@ -20,6 +20,7 @@ def enrollment_for(request: HttpRequest, enrollment_uuid: object, *, action: str
         enrollment = (
             Enrollment.objects.filter(uuid=key, patient__in=Patient.objects.for_user(request.user))
             .select_related("version__program", "patient__user", "patient__clinic")
+            .defer("version__snapshot")  # parsed content comes from catalog.package_for
             .first()
         )
     if enrollment is None:

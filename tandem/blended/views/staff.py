@@ -87,6 +87,7 @@ def schedule_view(request: HttpRequest) -> HttpResponse:
         visible_enrollments(user)
         .filter(guidance_mode=GuidanceMode.BLENDED, status__in=ONGOING)
         .select_related("patient__user", "version__program")
+        .defer("version__snapshot")
         .order_by("patient__user__full_name", "pk")
     )
     drift = services.drift_for_enrollments(enrollments, now)

@@ -190,6 +190,7 @@ def patient_exercises(request: HttpRequest, patient: str) -> HttpResponse:
         ExerciseEntry.objects.filter(enrollment__patient=obj)
         .exclude(status=EntryStatus.DRAFT)
         .select_related("enrollment__version__program", "version__program")
+        .defer("enrollment__version__snapshot", "version__snapshot")
         .prefetch_related(Prefetch("feedback", queryset=Feedback.objects.select_related("author")))
         .order_by("submitted_at", "skipped_at", "id")
     )

@@ -382,6 +382,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         visible_enrollments(user)
         .filter(status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED])
         .select_related("patient__user", "version__program", "conversation")
+        .defer("version__snapshot")
         .annotate(unread=Subquery(unread))
         .order_by(
             F("conversation__awaiting_reply_since").asc(nulls_last=True),

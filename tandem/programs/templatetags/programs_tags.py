@@ -16,6 +16,7 @@ def patient_enrollments(patient: object) -> list[Enrollment]:
     return list(
         Enrollment.objects.filter(patient=patient)
         .select_related("version__program")
+        .defer("version__snapshot")
         .order_by("-started_at")
     )
 
