@@ -88,12 +88,13 @@ def steps_for(definition: InstrumentDefinition, answers: dict[int, int], mode: s
 # --- patient: list, fill, result ---------------------------------------------------------------
 
 
-def _own_assignment(request: HttpRequest, key: object) -> Assignment:
+def _own_assignment(request: HttpRequest, key: object, *, with_draft: bool = False) -> Assignment:
     value = _as_uuid(key)
     assignment = None
     if value is not None:
+        related = ["patient__clinic", "patient__user"] + (["draft"] if with_draft else [])
         assignment = (
-            Assignment.objects.select_related("patient__clinic", "patient__user")
+            Assignment.objects.select_related(*related)
             .filter(uuid=value, patient__user=request.user)
             .first()
         )
@@ -235,7 +236,7 @@ def _failed(request: HttpRequest, assignment: Assignment) -> HttpResponse:
 @require_role(Role.PATIENT)
 @require_http_methods(["GET", "POST"])
 def questionnaire_fill(request: HttpRequest, assignment: str) -> HttpResponse:
-    obj = _own_assignment(request, assignment)
+    obj = _own_assignment(request, assignment, with_draft=True)
     if obj.completed_at is not None:
         if request.method == "POST":
             messages.info(request, _("You have already sent these answers. Thank you."))
@@ -247,7 +248,10 @@ def questionnaire_fill(request: HttpRequest, assignment: str) -> HttpResponse:
             _("This questionnaire cannot be opened right now. Please tell your therapist."),
         )
         return redirect("questionnaire_list")
-    draft = Draft.objects.filter(assignment=obj).first()
+    try:
+        draft: Draft | None = obj.draft  # read with the assignment (one query)
+    except Draft.DoesNotExist:
+        draft = None
     state = obj.state()
     if state == AssignmentState.UPCOMING:
         messages.info(request, _("This questionnaire is not open yet."))
