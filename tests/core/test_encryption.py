@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from cryptography.fernet import Fernet
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
@@ -165,8 +166,9 @@ def test_key_rotation(personas):
         )
         before = raw_column(BreakGlassGrant, "reason", grant.pk)
 
-    # 1. Prepend the new key: old values still read, new values use the new key.
-    with override_settings(TANDEM_FIELD_KEYS=[new, old]):
+    # 1. Prepend the new key: old values still read, new values use the new key. (The
+    # suite's own key stays too: the personas' second factors were written with it.)
+    with override_settings(TANDEM_FIELD_KEYS=[new, old, *settings.TANDEM_FIELD_KEYS]):
         assert BreakGlassGrant.objects.get(pk=grant.pk).reason == CANARY
         out = io.StringIO()
         call_command("rotate_field_keys", stdout=out)  # 2. re-encrypt
@@ -277,3 +279,42 @@ def test_totp_secrets_are_not_stored_in_clear(personas):
     assert DEMO_TOTP_SECRET not in str(row.data)
     assert row.data["secret"].startswith(crypto.PREFIX)
     assert DEMO_TOTP_SECRET not in raw_dump()
+
+
+def test_key_rotation_reaches_second_factor_secrets(personas):
+    """TOTP secrets and recovery-code seeds live in allauth's JSON, not in an encrypted
+    column: rotation re-encrypts them too, and the second factor keeps working."""
+    from allauth.mfa.adapter import get_adapter
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    user = personas.other_therapist
+    Authenticator.objects.filter(user=user).delete()
+    with override_settings(TANDEM_FIELD_KEYS=[old]):
+        totp = TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").instance
+        before = Authenticator.objects.get(pk=totp.pk).data["secret"]
+        assert before.startswith(crypto.PREFIX)
+    with override_settings(TANDEM_FIELD_KEYS=[new, old, *settings.TANDEM_FIELD_KEYS]):
+        out = io.StringIO()
+        call_command("rotate_field_keys", stdout=out)
+        assert "mfa.Authenticator: " in out.getvalue()
+    after = Authenticator.objects.get(pk=totp.pk).data["secret"]
+    assert after != before and after.startswith(crypto.PREFIX)
+    with override_settings(TANDEM_FIELD_KEYS=[new]):
+        assert get_adapter().decrypt(after) == "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    with override_settings(TANDEM_FIELD_KEYS=[old]), pytest.raises(crypto.DecryptionError):
+        get_adapter().decrypt(after)
+
+
+def test_rotation_encrypts_a_secret_written_in_clear(personas):
+    from allauth.mfa.models import Authenticator
+
+    user = personas.other_therapist
+    Authenticator.objects.filter(user=user).delete()
+    row = Authenticator.objects.create(
+        user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+    )
+    call_command("rotate_field_keys", stdout=io.StringIO())
+    stored = Authenticator.objects.get(pk=row.pk).data["secret"]
+    assert stored.startswith(crypto.PREFIX) and crypto.decrypt(stored) == "JBSWY3DPEHPK3PXP"
