@@ -3,11 +3,14 @@ and mandatory MFA for staff."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from allauth.mfa.utils import is_mfa_enabled
+from allauth.usersessions import app_settings as usersessions_settings
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -18,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from tandem.accounts.auth_events import SESSION_AUTH_AT, SESSION_LAST_SEEN, SESSION_TRACKED
 from tandem.audit import services as audit
+from tandem.core.net import client_ip
 
 Next = Callable[[HttpRequest], HttpResponse]
 
@@ -78,8 +82,6 @@ class UserSessionsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from allauth.usersessions import app_settings as usersessions_settings
-
         if (
             usersessions_settings.TRACK_ACTIVITY
             and request.session.session_key
@@ -90,12 +92,6 @@ class UserSessionsMiddleware:
 
     @staticmethod
     def _track(request: HttpRequest) -> None:
-        import hashlib
-
-        from allauth.usersessions.models import UserSession
-
-        from tandem.core.net import client_ip
-
         client = f"{client_ip(request)}\n{request.META.get('HTTP_USER_AGENT', '')}"
         fingerprint = hashlib.sha256(client.encode()).hexdigest()[:16]
         now = timezone.now().timestamp()

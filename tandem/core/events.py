@@ -20,7 +20,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from django.db import transaction
 
@@ -41,108 +41,89 @@ def handlers_for(kind: str) -> list[Handler]:
     return [*_handlers.get(kind, []), *_handlers.get("*", [])]
 
 
-def record(
-    *,
-    patient: Any,
-    kind: str,
-    actor: Any = None,
-    ref: Any = None,
-    ref_type: str = "",
-    ref_uuid: uuid.UUID | None = None,
-    data: dict[str, Any] | None = None,
-    occurred_at: datetime | None = None,
-) -> Event:
+class EventSpec(TypedDict, total=False):
+    """What ``record`` takes: the patient and the kind, and optionally who acted, what
+    the event refers to (``ref``: a model instance, or ``ref_type``/``ref_uuid``), small
+    JSON ``data`` and when it happened (default: now)."""
+
+    patient: Required[Any]
+    kind: Required[str]
+    actor: Any
+    ref: Any
+    ref_type: str
+    ref_uuid: uuid.UUID | None
+    data: dict[str, Any] | None
+    occurred_at: datetime | None
+
+
+def record(**spec: Unpack[EventSpec]) -> Event:
     """Append an event inside the current transaction and schedule its handlers."""
-    fields = _fields(
-        patient=patient,
-        kind=kind,
-        actor=actor,
-        ref=ref,
-        ref_type=ref_type,
-        ref_uuid=ref_uuid,
-        data=data,
-        occurred_at=occurred_at,
-    )
-    event = Event.objects.create(**fields)
-    if handlers_for(kind):
-        if _tasks_in_database():
-            # Transactional outbox: the task row is written in the event's own
-            # transaction, so both commit together (no event without its handlers, and
-            # no extra commit per request); the worker only sees committed rows.
-            _dispatch(event.pk, kind)()
-        else:
-            transaction.on_commit(_dispatch(event.pk, kind), robust=True)
-    return event
+    return record_many([spec])[0]
 
 
-def _fields(
-    *,
-    patient: Any,
-    kind: str,
-    actor: Any = None,
-    ref: Any = None,
-    ref_type: str = "",
-    ref_uuid: uuid.UUID | None = None,
-    data: dict[str, Any] | None = None,
-    occurred_at: datetime | None = None,
-) -> dict[str, Any]:
-    if ref is not None:
-        ref_type = ref_type or ref._meta.label_lower
-        ref_uuid = ref_uuid or getattr(ref, "uuid", None)
-    fields: dict[str, Any] = {
-        "patient": patient,
-        "kind": kind,
-        "actor": actor if getattr(actor, "is_authenticated", False) else None,
-        "ref_type": ref_type,
-        "ref_uuid": ref_uuid,
-        "data": data or {},
-    }
-    if occurred_at is not None:
-        fields["occurred_at"] = occurred_at
-    return fields
-
-
-def record_many(entries: list[dict[str, Any]]) -> list[Event]:
-    """Several events at once (each entry takes ``record``'s keyword arguments): one
-    INSERT for the events and one dispatch task for all of them, in their order."""
-    events = [Event(**_fields(**entry)) for entry in entries]
-    if not events:
+def record_many(specs: list[EventSpec]) -> list[Event]:
+    """Several events of one use case: one INSERT for the events and one dispatch task
+    for those that have handlers, in their order."""
+    if not specs:
         return []
-    created = Event.objects.bulk_create(events)
-    pairs = [[event.pk, event.kind] for event in created if handlers_for(event.kind)]
-    if pairs:
-        if _tasks_in_database():
-            _dispatch_many(pairs)()
-        else:
-            transaction.on_commit(_dispatch_many(pairs), robust=True)
+    created = Event.objects.bulk_create([_event(spec) for spec in specs])
+    _schedule([[event.pk, event.kind] for event in created if handlers_for(event.kind)])
     return created
 
 
-def _dispatch_many(pairs: list[list[Any]]) -> Callable[[], None]:
+def _event(spec: EventSpec) -> Event:
+    unknown = spec.keys() - EventSpec.__annotations__.keys()
+    if unknown:
+        raise TypeError(f"events.record got unexpected arguments: {sorted(unknown)}")
+    ref = spec.get("ref")
+    ref_type = spec.get("ref_type") or ""
+    ref_uuid = spec.get("ref_uuid")
+    if ref is not None:
+        ref_type = ref_type or ref._meta.label_lower
+        ref_uuid = ref_uuid or getattr(ref, "uuid", None)
+    actor = spec.get("actor")
+    event = Event(
+        patient=spec["patient"],
+        kind=spec["kind"],
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        ref_type=ref_type,
+        ref_uuid=ref_uuid,
+        data=spec.get("data") or {},
+    )
+    if spec.get("occurred_at") is not None:
+        event.occurred_at = spec["occurred_at"]
+    return event
+
+
+def _schedule(pairs: list[list[Any]]) -> None:
+    """Queue the handlers of ``pairs`` ([event id, kind]) as one task. With the database
+    task backend the task row is written in the events' own transaction — a
+    transactional outbox: both commit together (no event without its handlers, no extra
+    commit per request) and the worker only sees committed rows. With any other backend
+    the task is enqueued on commit."""
+    if not pairs:
+        return
+
     def enqueue() -> None:
-        from tandem.core.tasks import dispatch_events
+        from tandem.core.tasks import dispatch_event, dispatch_events
 
-        dispatch_events.enqueue(pairs)
+        if len(pairs) == 1:
+            dispatch_event.enqueue(*pairs[0])
+        else:
+            dispatch_events.enqueue(pairs)
 
-    return enqueue
+    if _tasks_in_database():
+        enqueue()
+    else:
+        transaction.on_commit(enqueue, robust=True)
 
 
 def _tasks_in_database() -> bool:
     """Whether the task backend stores tasks in the default database."""
     from django.tasks import task_backends
 
-    backend = task_backends["default"]
     try:
         from django_tasks_db import DatabaseBackend
     except ImportError:  # pragma: no cover - the backend ships with Tandem
         return False
-    return isinstance(backend, DatabaseBackend)  # Tandem has one database (no routers)
-
-
-def _dispatch(event_id: int, kind: str) -> Callable[[], None]:
-    def enqueue() -> None:
-        from tandem.core.tasks import dispatch_event
-
-        dispatch_event.enqueue(event_id, kind)
-
-    return enqueue
+    return isinstance(task_backends["default"], DatabaseBackend)  # one database, no routers

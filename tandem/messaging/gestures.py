@@ -174,22 +174,23 @@ def _localized(value: object, language: str) -> str:
     return str(value or "")
 
 
-def _package(enrollment: Any) -> Any:
+def _content(enrollment: Any) -> Any:
+    """The enrollment's program content (parsed once per version and process)."""
     version = getattr(enrollment, "version", None)
     return version.package.program if version is not None else None
 
 
 def _module_title(enrollment: Any, module_id: str, language: str) -> str:
-    package = _package(enrollment)
-    for module in package.modules if package else ():
+    program = _content(enrollment)
+    for module in program.modules if program else ():
         if module.id == module_id:
             return module.title.text(language)
     return ""
 
 
 def _exercise_title(enrollment: Any, exercise_id: str, language: str) -> str:
-    package = _package(enrollment)
-    for module in package.modules if package else ():
+    program = _content(enrollment)
+    for module in program.modules if program else ():
         for exercise in module.exercises:
             if exercise.id == exercise_id:
                 return exercise.title.text(language)

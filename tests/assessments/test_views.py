@@ -406,15 +406,23 @@ def test_the_last_screen_stores_the_response_without_a_draft(personas, login):
     assert not any("assessments_draft" in q["sql"] and "INSERT" in q["sql"] for q in queries)
 
 
-def test_answers_are_kept_as_a_draft_when_saving_the_response_fails(personas, login, monkeypatch):
+def _last_screen_failing_with(error, personas, login, monkeypatch, value):  # type: ignore[no-untyped-def]
+    """Send every answer on the last screen while ``submit_response`` raises ``error``."""
     assignment = make_assignment(personas.patient)
     client = login(personas.patient.user)
 
-    def broken(**kwargs):  # type: ignore[no-untyped-def]
-        raise RuntimeError("database hiccup")
+    def failing(**kwargs):  # type: ignore[no-untyped-def]
+        raise error
 
-    monkeypatch.setattr(services, "submit_response", broken)
-    response = post(client, assignment, 0, _all_at_once("2"), mode="page")
+    monkeypatch.setattr(services, "submit_response", failing)
+    response = post(client, assignment, 0, _all_at_once(value), mode="page")
+    return client, assignment, response
+
+
+def test_answers_are_kept_as_a_draft_when_saving_the_response_fails(personas, login, monkeypatch):
+    client, assignment, response = _last_screen_failing_with(
+        RuntimeError("database hiccup"), personas, login, monkeypatch, "2"
+    )
     assert response.status_code == 200  # the "we could not save" page with crisis numbers
     assert not Response.objects.exists()
     draft = Draft.objects.get(assignment=assignment)
@@ -426,13 +434,8 @@ def test_answers_are_kept_as_a_draft_when_saving_the_response_fails(personas, lo
 def test_a_refused_last_screen_keeps_the_answers(personas, login, monkeypatch):
     from tandem.assessments.errors import ScoringError
 
-    assignment = make_assignment(personas.patient)
-    client = login(personas.patient.user)
-
-    def refuse(**kwargs):  # type: ignore[no-untyped-def]
-        raise ScoringError("out of range")
-
-    monkeypatch.setattr(services, "submit_response", refuse)
-    response = post(client, assignment, 0, _all_at_once("3"), mode="page")
+    _client, assignment, response = _last_screen_failing_with(
+        ScoringError("out of range"), personas, login, monkeypatch, "3"
+    )
     assert response.status_code == 302
     assert Draft.objects.get(assignment=assignment).answers["2"] == 3

@@ -240,3 +240,8 @@ def test_record_many_runs_handlers_in_order_after_commit(
             ]
         )
     assert calls == [("test.happened", created[0].pk), ("test.happened", created[1].pk)]
+
+
+def test_an_unknown_argument_is_an_error_not_ignored(personas):
+    with pytest.raises(TypeError, match="occured_at"):
+        events.record(patient=personas.patient, kind="test.happened", occured_at=None)
