@@ -9,8 +9,10 @@ and 5 000 patients, times in-process: the triage page, the caseload (first and l
 page), a patient overview, submitting a questionnaire, sending a message and opening a
 module page — median and p95 server time, queries per request, and the floor (the same
 SQL on a bare driver connection) with the ratio. Submitting a questionnaire is also
-measured against a peer, ``django-survey-and-report``, installed at bench time into
-``bench/.peer`` (never into the project's lock file).
+measured side by side with a peer, ``django-survey-and-report``, installed at bench time
+into ``bench/.peer`` (never into the project's lock file) and run in its own process: its
+submissions alternate with Tandem's in short blocks, so both meet the same load on the
+machine.
 
 Default: a clinic of 12 000 enrollments (runs in under 5 minutes on 2 cores).
 ``--full``: a clinic of 100 000 enrollments, which the closing note reports.
@@ -129,8 +131,15 @@ def main(argv: list[str] | None = None) -> int:
     scenarios.analyze()  # as autovacuum / PRAGMA optimize would have by now
     for name, value in jobs.items():
         print(f"  care_signals {name}: {value['seconds']:.2f}s — {value['summary']}", flush=True)
-    pages = scenarios.run(plan, repeat=args.repeat, floors=args.floors)
-    peer = None if args.skip_peer else scenarios.peer(vendor, repeat=args.repeat)
+    started_peer = "not asked for (--skip-peer)" if args.skip_peer else scenarios.start_peer()
+    peer_process = started_peer if isinstance(started_peer, scenarios.Peer) else None
+    try:
+        pages = scenarios.run(plan, repeat=args.repeat, floors=args.floors, peer=peer_process)
+    except BaseException:
+        if peer_process:
+            peer_process.kill()
+        raise
+    peer = peer_process.close() if peer_process else {"skipped": started_peer}
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": vendor,

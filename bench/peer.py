@@ -5,14 +5,14 @@ package is installed there with ``pip --target`` at bench time; it never enters 
 project's lock file). A minimal Django project: the survey app, sessions, auth; one
 survey of 9 radio questions (0–3, like the PHQ-9), all on one page; a signed-in user per
 submission (sessions made once with ``force_login``), timed like Tandem's pages through
-the test client. Prints one JSON line.
+the test client. It answers the benchmark over stdin and stdout, one JSON line per
+submission (``main``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
 from pathlib import Path
 
@@ -102,6 +102,10 @@ def _ensure_pg(url: str) -> None:
 
 
 def main() -> int:
+    """Serve submissions on request: each line ``submit`` on stdin times one submission
+    (by a new signed-in user; the session is made before the clock starts) and answers
+    with a JSON line; ``quit`` answers with what was stored and exits. The benchmark
+    alternates these with Tandem's own submissions, so both meet the same machine."""
     url = os.environ.get("DATABASE_URL", "")
     _ensure_pg(url)
     configure()
@@ -112,7 +116,7 @@ def main() -> int:
     from django.core.management import call_command
     from django.test import Client
     from django.urls import reverse
-    from survey.models import Question, Survey
+    from survey.models import Answer, Question, Response, Survey
 
     from bench.timing import time_request
 
@@ -135,41 +139,24 @@ def main() -> int:
         )
         for n in range(1, 10)
     ]
-    repeat = int(os.environ.get("BENCH_PEER_REPEAT", "30"))
-    warmup = 3
-    clients = []
-    for n in range(repeat + warmup):
+    url_ = reverse("survey-detail", kwargs={"id": survey.pk})
+    data = {f"question_{q.pk}": "1" for q in questions}
+    _reply({"ready": True})
+    for n, line in enumerate(sys.stdin):
+        if line.strip() != "submit":
+            break
         user = User.objects.create_user(f"peer{n}", password=None)
         client = Client()
         client.force_login(user)
-        clients.append(client)
-    url_ = reverse("survey-detail", kwargs={"id": survey.pk})
-    data = {f"question_{q.pk}": "1" for q in questions}
-    samples, counts, statuses = [], [], set()
-    for n, client in enumerate(clients):
         elapsed, count, response = time_request(lambda c=client: c.post(url_, data))
-        statuses.add(response.status_code)
-        if n >= warmup:
-            samples.append(elapsed)
-            counts.append(count)
-    from survey.models import Answer, Response
-
-    stored = Response.objects.count(), Answer.objects.count()
-    ordered = sorted(samples)
-    result = {
-        "name": "peer: django-survey-and-report",
-        "caseload": "peer",
-        "median_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(ordered[round(0.95 * (len(ordered) - 1))], 2),
-        "queries": int(statistics.median(counts)),
-        "floor_ms": 0.0,
-        "ratio": None,
-        "samples": len(samples),
-        "status": sorted(statuses),
-        "stored": {"responses": stored[0], "answers": stored[1]},
-    }
-    print(json.dumps(result))
+        _reply({"ms": elapsed, "queries": count, "status": response.status_code})
+    _reply({"stored": {"responses": Response.objects.count(), "answers": Answer.objects.count()}})
     return 0
+
+
+def _reply(value: dict) -> None:
+    sys.stdout.write(json.dumps(value) + "\n")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

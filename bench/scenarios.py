@@ -23,6 +23,11 @@ from bench.timing import Floor, Measure, Recorder, capture, measure, time_reques
 BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 PEER_DIR = Path(__file__).resolve().parent / ".peer"
 PEER_VERSION = "1.5.0"
+# Tandem's and the peer's submissions alternate in blocks of this many, each block
+# after an untimed warm-up: both meet the same load, and neither is timed cold from a
+# switch between the two processes.
+PEER_BLOCK = 5
+CYCLE = "request cycle alone (healthz)"
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -75,14 +80,20 @@ def _subject(therapist: Any) -> tuple[Any, Any]:
 
 
 def _assignments(patient: Any, enrollment: Any, count: int, tag: str) -> list[Any]:
+    from tandem.assessments import services
     from tandem.assessments.models import Assignment
 
     now = timezone.now()
+    baseline = services.baseline_response(  # as ``assessments.services.assign`` stores it
+        patient_id=patient.pk, instrument="phq9", enrollment_id=enrollment.pk
+    ) or (None, None)
     rows = [
         Assignment(
             patient=patient,
             enrollment=enrollment,
             instrument="phq9",
+            baseline_id=baseline[0],
+            baseline_total=baseline[1],
             source="schedule",
             schedule_key=f"bench:{tag}:{n}:{uuid.uuid4().hex[:8]}",
             available_at=now - timedelta(hours=1),
@@ -109,9 +120,10 @@ def _first_page(enrollment: Any) -> tuple[str, str]:
     return module.id, module.pages[0].id
 
 
-def run(plan: Any, *, repeat: int, floors: int) -> list[dict[str, Any]]:
+def run(plan: Any, *, repeat: int, floors: int, peer: Peer | None = None) -> list[dict[str, Any]]:
     """Every page at every caseload size, the sizes interleaved request by request (so a
-    burst of load on a shared machine hits all sizes alike)."""
+    burst of load on a shared machine hits all sizes alike); the peer's submissions
+    alternate with Tandem's in blocks (``PEER_BLOCK``)."""
     from tandem.accounts.models import Clinic, User
 
     clinic = Clinic.objects.get(slug=plan.slug)
@@ -138,16 +150,24 @@ def run(plan: Any, *, repeat: int, floors: int) -> list[dict[str, Any]]:
                 request, _expect = mine[name]
                 for _ in range(3):
                     request()
-            for _ in range(repeat):
-                for size, mine in pages.items():
-                    name = page_names(mine)[index]
-                    request, expect = mine[name]
-                    elapsed, count, response = time_request(request)
-                    if response.status_code not in expect:
-                        raise RuntimeError(f"{name} at {size}: HTTP {response.status_code}")
-                    results[size].server_ms.append(elapsed)
-                    results[size].queries.append(count)
-                    results[size].status.add(response.status_code)
+            with_peer = peer is not None and name.startswith("submit")
+            for start in range(0, repeat, PEER_BLOCK if with_peer else repeat):
+                block = min(repeat - start, PEER_BLOCK) if with_peer else repeat
+                if start:  # back from the peer's block: warm again, untimed
+                    for mine in pages.values():
+                        mine[page_names(mine)[index]][0]()
+                for _ in range(block):
+                    for size, mine in pages.items():
+                        name = page_names(mine)[index]
+                        request, expect = mine[name]
+                        elapsed, count, response = time_request(request)
+                        if response.status_code not in expect:
+                            raise RuntimeError(f"{name} at {size}: HTTP {response.status_code}")
+                        results[size].server_ms.append(elapsed)
+                        results[size].queries.append(count)
+                        results[size].status.add(response.status_code)
+                if with_peer:
+                    peer.block(block)  # type: ignore[union-attr]
             for size, mine in pages.items():
                 name = page_names(mine)[index]
                 request, _expect = mine[name]
@@ -225,7 +245,8 @@ def _service_queries(patient: Any, enrollment: Any) -> dict[str, int]:
             continue
         assignment = _assignments(patient, enrollment, 1, f"svc-{code}")[0]
         assignment.instrument = code
-        assignment.save(update_fields=["instrument"])
+        assignment.baseline, assignment.baseline_total = None, None  # the lookup: worst case
+        assignment.save(update_fields=["instrument", "baseline", "baseline_total"])
         answers = {item.number: 0 for item in definition.items if item.required}
         from django.db import transaction
 
@@ -251,6 +272,9 @@ def _clinic_pages(plan: Any, supervisor: Any, *, repeat: int, floor: Floor) -> l
         ("supervisor view", lambda: client.get(reverse("care_supervisor"))),
         ("clinic caseload, first page", lambda: client.get(reverse("care_caseload"))),
         ("clinic triage", lambda: client.get(reverse("care_triage"))),
+        # No page at all: a signed-in request to the health check (middleware, session,
+        # user, second-factor check, one SELECT 1) — the request cycle's own ratio.
+        (CYCLE, lambda: client.get(reverse("healthz"))),
     ):
         result = measure(name, request, repeat=repeat, floors=3, floor=floor)
         result.extra["caseload"] = f"clinic {plan.patients}"
@@ -277,30 +301,75 @@ def ensure_peer() -> str | None:
     return None
 
 
-def peer(vendor: str, *, repeat: int) -> dict[str, Any]:
+class Peer:
+    """The peer in its own process (its own settings), timing one submission per call:
+    the benchmark alternates them with Tandem's submissions."""
+
+    def __init__(self) -> None:
+        self.result = Measure("peer: django-survey-and-report")
+        self.result.extra["caseload"] = "peer"
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(PEER_DIR), env.get("PYTHONPATH", "")])
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.peer"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        self._read()  # ready
+
+    def _read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None  # nosec B101
+        for line in self.process.stdout:
+            if line.startswith("{"):
+                return json.loads(line)
+        stderr = self.process.stderr.read() if self.process.stderr else ""
+        raise RuntimeError(f"the peer stopped: {stderr.strip()[-500:]}")
+
+    def submit(self, *, timed: bool = True) -> None:
+        assert self.process.stdin is not None  # nosec B101
+        self.process.stdin.write("submit\n")
+        self.process.stdin.flush()
+        answer = self._read()
+        if answer["status"] != 302:
+            raise RuntimeError(f"peer: HTTP {answer['status']}")
+        if timed:
+            self.result.server_ms.append(answer["ms"])
+            self.result.queries.append(answer["queries"])
+            self.result.status.add(answer["status"])
+
+    def block(self, count: int) -> None:
+        """One untimed warm-up submission, then ``count`` timed ones."""
+        self.submit(timed=False)
+        for _ in range(count):
+            self.submit()
+
+    def close(self) -> dict[str, Any]:
+        assert self.process.stdin is not None  # nosec B101
+        self.process.stdin.write("quit\n")
+        self.process.stdin.flush()
+        stored = self._read()
+        self.process.wait(timeout=60)
+        return self.result.summary() | stored
+
+    def kill(self) -> None:
+        self.process.kill()
+
+
+def start_peer() -> Peer | str:
+    """The peer's process, or why there is none."""
     problem = ensure_peer()
-    if problem:
-        print(f"peer skipped: {problem}", flush=True)
-        return {"skipped": problem}
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(PEER_DIR), env.get("PYTHONPATH", "")])
-    env["BENCH_PEER_REPEAT"] = str(repeat)
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.peer"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=False,
-    )
-    if done.returncode != 0:
-        reason = (done.stderr.strip() or done.stdout.strip())[-500:]
-        print(f"peer skipped: {reason}", flush=True)
-        return {"skipped": reason}
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    print(_line(result), flush=True)
-    return result
+    if not problem:
+        try:
+            return Peer()
+        except RuntimeError as exc:
+            problem = str(exc)
+    print(f"peer skipped: {problem}", flush=True)
+    return problem
 
 
 # --- printing -----------------------------------------------------------------------------------
@@ -372,6 +441,13 @@ def _targets(result: dict[str, Any]) -> None:
             lines.append(
                 f"{page['name']} at {page['caseload']}: {page['ratio']:.1f}× its floor (≤ 5×): no"
             )
+    cycle = next((p for p in pages if p["name"] == CYCLE), None)
+    if cycle and cycle.get("ratio"):
+        lines.append(
+            f"for comparison, a signed-in request that renders nothing is "
+            f"{cycle['ratio']:.1f}× its floor ({cycle['median_ms']:.1f} ms vs "
+            f"{cycle['floor_ms']:.2f} ms)"
+        )
     submit = find("submit questionnaire", 500) or find("submit questionnaire", 50)
     peer = result.get("peer") or {}
     if submit:
@@ -398,4 +474,4 @@ def _ok(value: bool) -> str:
     return "yes" if value else "NO"
 
 
-__all__ = ["Measure", "capture", "peer", "print_table", "run", "time_periodic"]
+__all__ = ["Measure", "Peer", "capture", "print_table", "run", "start_peer", "time_periodic"]

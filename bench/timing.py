@@ -5,11 +5,13 @@ routing, middleware, view, template, on-commit handlers; no network, no WSGI ser
 *Queries* are counted with an ``execute_wrapper`` (every statement the connection runs).
 *The floor* re-runs the statements of one request on a fresh driver connection
 (``sqlite3`` or ``psycopg``) in the same process, with the same parameters, fetching
-every row: what the database alone costs for that page. To replay writes without
-conflicts, the floor runs its request inside a transaction (on-commit handlers executed
-inside it, as a commit would) that is rolled back, then replays that SQL in a
-transaction it rolls back too — so the floor never includes a commit, while the
-server time does (the ratio errs against us).
+every row, in one transaction that it commits: what the database alone costs for that
+page, its durable write included. To get those statements without applying them twice,
+the floor first runs the request inside a transaction that is rolled back (on-commit
+handlers executed inside it, as a commit would); the replay's commit then makes exactly
+the changes the request would have made (a fresh audit entry chained to the log, an
+assignment completed, a message stored), so the database stays as the application
+leaves it.
 """
 
 from __future__ import annotations
@@ -151,8 +153,8 @@ class Floor:
             for sql, params, many in statements
         ]
         cur = self.conn.cursor()
-        cur.execute("BEGIN IMMEDIATE")
         started = time.perf_counter()
+        cur.execute("BEGIN IMMEDIATE")
         try:
             for sql, params, many in prepared:
                 if many:
@@ -162,16 +164,18 @@ class Floor:
                 else:
                     cur.execute(sql, params)
                 cur.fetchall()
-            return (time.perf_counter() - started) * 1000
-        finally:
+            cur.execute("COMMIT")
+        except BaseException:
             cur.execute("ROLLBACK")
+            raise
+        return (time.perf_counter() - started) * 1000
 
     def _postgres(self, statements: list[tuple[str, Any, bool]]) -> float:
         import psycopg
 
         cur = psycopg.ClientCursor(self.conn)
-        cur.execute("BEGIN")
         started = time.perf_counter()
+        cur.execute("BEGIN")
         try:
             for sql, params, many in statements:
                 if many:
@@ -180,9 +184,11 @@ class Floor:
                     cur.execute(sql, params)
                 if cur.description is not None:
                     cur.fetchall()
-            return (time.perf_counter() - started) * 1000
-        finally:
+            cur.execute("COMMIT")
+        except BaseException:
             cur.execute("ROLLBACK")
+            raise
+        return (time.perf_counter() - started) * 1000
 
 
 def measure(

@@ -69,6 +69,14 @@ class Assignment(TimeStampedModel):
     overdue_at = models.DateTimeField(null=True, blank=True)
     missed_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The response this one will be compared with (the earliest complete response to the
+    # instrument in the enrollment), fixed when the questionnaire is given if there is
+    # one already; responses never change, so its total is kept here too. Without it the
+    # baseline is looked up on submission.
+    baseline = models.ForeignKey(
+        "Response", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    baseline_total = models.FloatField(null=True, blank=True)
 
     objects = AssignmentQuerySet.as_manager()
 

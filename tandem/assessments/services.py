@@ -97,10 +97,15 @@ def assign(
     due_at = due_at or available_at + DEFAULT_DUE
     if expires_at is None:
         expires_at = max(due_at, available_at) + (DEFAULT_EXPIRY - DEFAULT_DUE)
+    baseline = baseline_response(
+        patient_id=patient.pk, instrument=instrument, enrollment_id=getattr(enrollment, "pk", None)
+    )
     fields = dict(
         patient=patient,
         enrollment=enrollment,
         instrument=instrument,
+        baseline_id=baseline[0] if baseline else None,
+        baseline_total=baseline[1] if baseline else None,
         source=source,
         schedule_key=schedule_key,
         available_at=available_at,
@@ -172,13 +177,31 @@ def normalise_answers(answers: object) -> dict[int, int | None]:
     raise scoring.InvalidAnswer("answers must be a list or a mapping")
 
 
+def baseline_response(
+    *, patient_id: int, instrument: str, enrollment_id: int | None
+) -> tuple[int, float | None] | None:
+    """``(pk, total)`` of the baseline: the earliest complete response to ``instrument``,
+    within the enrollment when there is one."""
+    query = Response.objects.filter(patient_id=patient_id, instrument=instrument, complete=True)
+    if enrollment_id is not None:
+        query = query.filter(assignment__enrollment_id=enrollment_id)
+    return query.order_by("submitted_at", "pk").values_list("pk", "total").first()
+
+
 def _baseline_for(assignment: Assignment, code: str) -> Response | None:
-    query = Response.objects.filter(
-        patient_id=assignment.patient_id, instrument=code, complete=True
-    )
-    if assignment.enrollment_id is not None:
-        query = query.filter(assignment__enrollment_id=assignment.enrollment_id)
-    return query.order_by("submitted_at", "pk").only("pk", "uuid", "total", "submitted_at").first()
+    """The stored baseline of the assignment (no query), else the one found now."""
+    if assignment.baseline_id is not None:
+        found: tuple[int, float | None] | None = (assignment.baseline_id, assignment.baseline_total)
+    else:
+        found = baseline_response(
+            patient_id=assignment.patient_id,
+            instrument=code,
+            enrollment_id=assignment.enrollment_id,
+        )
+    if found is None:
+        return None
+    # Only what submitting uses; any other field is read if someone asks for it.
+    return Response.from_db(Response.objects.db, ["id", "total"], list(found))
 
 
 def _critical_reason(code: str, result: scoring.ScoreResult) -> str:
@@ -209,7 +232,8 @@ def submit_response(
     Queries: at most 6 SQL statements for a non-critical response whatever the number
     of items (baseline lookup, claim the assignment, insert the response, delete the
     draft, insert the events, queue their dispatch — with the database task backend),
-    plus the transaction's own BEGIN or SAVEPOINT/RELEASE.
+    plus the transaction's own BEGIN or SAVEPOINT/RELEASE; 5 when the assignment was
+    given with its baseline already known (``assign`` stores it).
     A raised alert adds the fixed cost of ``safety.raise_alert`` (with its audit entry).
     The caller passes the assignment with ``patient`` (and its clinic) loaded.
     """

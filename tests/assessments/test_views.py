@@ -4,6 +4,7 @@ trends, charts with table alternatives, bad input, ad hoc sending."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -439,3 +440,109 @@ def test_a_refused_last_screen_keeps_the_answers(personas, login, monkeypatch):
     )
     assert response.status_code == 302
     assert Draft.objects.get(assignment=assignment).answers["2"] == 3
+
+
+# --- the last screen reads the baseline with the assignment ------------------------------------
+
+
+def _through_the_view(client, patient, total_answers: str, enrollment=None):  # type: ignore[no-untyped-def]
+    assignment = make_assignment(patient, enrollment=enrollment)
+    response = post(
+        client, assignment, 0, _all_at_once(total_answers), mode="page", token=uuid.uuid4().hex
+    )
+    assert response.status_code == 302
+    return Response.objects.get(assignment=assignment)
+
+
+def test_the_last_screen_measures_change_against_the_baseline(personas, login):
+    client = login(personas.patient.user)
+    baseline = _through_the_view(client, personas.patient, "2")  # 8 scored items × 2
+    assert baseline.total == 16 and baseline.baseline_id is None
+    better = _through_the_view(client, personas.patient, "1")
+    assert better.baseline_id == baseline.pk and better.change == "improved"
+    event = Event.objects.get(kind="score.reliable_change")
+    assert event.data["baseline_total"] == 16 and event.data["total"] == 8
+
+
+def test_the_baseline_belongs_to_the_assignment_s_enrollment(personas, login):
+    from tests.messaging import factories
+
+    client = login(personas.patient.user)
+    first = factories.enroll(personas.patient, by=personas.therapist, status="completed")
+    second = factories.enroll(personas.patient, by=personas.therapist)
+    _through_the_view(client, personas.patient, "0", enrollment=first)  # first program: 0
+    start = _through_the_view(client, personas.patient, "2", enrollment=second)
+    assert start.baseline_id is None  # a new program starts its own baseline
+    later = _through_the_view(client, personas.patient, "1", enrollment=second)
+    assert later.baseline_id == start.pk and later.change == "improved"
+    loose = _through_the_view(client, personas.patient, "3")  # no enrollment: any response
+    assert loose.baseline.total == 0 and loose.change == "deteriorated"
+
+
+def test_a_questionnaire_given_after_the_baseline_carries_it(personas, login):
+    """``assign`` stores the baseline with the assignment: the last screen then reads no
+    response at all before storing its own, and still measures the change."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tandem.assessments.models import AssignmentSource
+
+    client = login(personas.patient.user)
+    baseline = _through_the_view(client, personas.patient, "2")
+    assignment = services.assign(
+        actor=personas.therapist,
+        patient=personas.patient,
+        instrument="phq9",
+        source=AssignmentSource.ADHOC,
+    )
+    assert (assignment.baseline_id, assignment.baseline_total) == (baseline.pk, 16)
+    with CaptureQueriesContext(connection) as queries:
+        post(client, assignment, 0, _all_at_once("1"), mode="page", token=uuid.uuid4().hex)
+    reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+    assert not [sql for sql in reads if 'FROM "assessments_response"' in sql]
+    stored = Response.objects.get(assignment=assignment)
+    assert stored.baseline_id == baseline.pk and stored.change == "improved"
+
+
+def test_the_baseline_is_looked_up_when_the_stored_one_is_gone(personas, login):
+    from tandem.assessments.models import AssignmentSource
+
+    client = login(personas.patient.user)
+    first = _through_the_view(client, personas.patient, "2")
+    second = _through_the_view(client, personas.patient, "3")
+    assignment = services.assign(
+        actor=personas.therapist,
+        patient=personas.patient,
+        instrument="phq9",
+        source=AssignmentSource.ADHOC,
+    )
+    assert assignment.baseline_id == first.pk
+    Assignment.objects.filter(pk=assignment.pk).update(baseline=None, baseline_total=None)
+    Response.objects.filter(pk=first.pk).update(complete=False)  # no longer a baseline
+    _ = post(client, assignment, 0, _all_at_once("1"), mode="page", token=uuid.uuid4().hex)
+    stored = Response.objects.get(assignment=assignment)
+    assert stored.baseline_id == second.pk and stored.change == "improved"
+
+
+def test_the_stored_baseline_comes_from_the_same_enrollment(personas, login):
+    from tandem.assessments.models import AssignmentSource
+    from tests.messaging import factories
+
+    client = login(personas.patient.user)
+    old = factories.enroll(personas.patient, by=personas.therapist, status="completed")
+    new = factories.enroll(personas.patient, by=personas.therapist)
+    _through_the_view(client, personas.patient, "0", enrollment=old)
+
+    def give():  # type: ignore[no-untyped-def]
+        return services.assign(
+            actor=None,
+            patient=personas.patient,
+            instrument="phq9",
+            source=AssignmentSource.SCHEDULE,
+            enrollment=new,
+            schedule_key=f"weekly:{uuid.uuid4().hex[:6]}",
+        )
+
+    assert give().baseline_id is None  # the new program has no response yet
+    start = _through_the_view(client, personas.patient, "2", enrollment=new)
+    assert give().baseline_id == start.pk

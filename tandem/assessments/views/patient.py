@@ -92,7 +92,7 @@ def _own_assignment(request: HttpRequest, key: object, *, with_draft: bool = Fal
     value = _as_uuid(key)
     assignment = None
     if value is not None:
-        related = ["patient__clinic", "patient__user"] + (["draft"] if with_draft else [])
+        related = ["patient"] + (["draft"] if with_draft else [])
         assignment = (
             Assignment.objects.select_related(*related)
             .filter(uuid=value, patient__user=request.user)
@@ -107,6 +107,7 @@ def _own_assignment(request: HttpRequest, key: object, *, with_draft: bool = Fal
             detail={"assignment_uuid": str(key)[:64]},
         )
         raise Http404
+    assignment.patient.user = request.user  # the query's own condition: no join needed
     return assignment
 
 
