@@ -272,8 +272,16 @@ MFA_ADAPTER = "tandem.accounts.adapters.MFAAdapter"
 MFA_FORMS = {  # second-factor codes obey the same lockout as passwords
     "authenticate": "tandem.accounts.forms.MFAAuthenticateForm",
     "reauthenticate": "tandem.accounts.forms.MFAReauthenticateForm",
+    # Passkeys: malformed credentials refused with a message; the same lockout.
+    "login_webauthn": "tandem.accounts.forms.PasskeyLoginForm",
+    "authenticate_webauthn": "tandem.accounts.forms.PasskeyAuthenticateForm",
+    "reauthenticate_webauthn": "tandem.accounts.forms.PasskeyReauthenticateForm",
+    "add_webauthn": "tandem.accounts.forms.AddPasskeyForm",
 }
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Passkeys (WebAuthn) as a second factor and for signing in without a password; browsers
+# allow them on https:// and on http://localhost (not on http://127.0.0.1).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_TOLERANCE = 1
 MFA_TOTP_ISSUER = "Tandem"
 MFA_RECOVERY_CODE_COUNT = 10

@@ -227,3 +227,37 @@ def test_login_page_is_rendered_in_the_language(language, how):
         assert text in html, f"{text!r} missing from the {language} login page"
     for text in PAGES[language]["absent"]:
         assert text not in html, f"untranslated {text!r} on the {language} login page"
+
+
+def test_the_catalogs_hold_every_message_of_the_source(tmp_path, settings):
+    """``make messages`` was run after the last change to a marked string: extracting
+    the source again (into a copy of the catalogs, as ``make messages`` does) adds no
+    message the committed catalogs lack."""
+    import os
+    import shutil
+
+    from django.core.management import call_command
+
+    copy = tmp_path / "locale"
+    shutil.copytree(LOCALE_DIR, copy)
+    settings.LOCALE_PATHS = [copy]
+    cwd = os.getcwd()
+    os.chdir(settings.BASE_DIR)
+    try:
+        call_command(
+            "makemessages",
+            locale=list(LANGUAGES),
+            ignore_patterns=[".venv", "var", "tests", "bench", "node_modules", "locale"],
+            extensions=["html", "txt", "py"],
+            no_obsolete=True,
+            verbosity=0,
+        )
+    finally:
+        os.chdir(cwd)
+    for language in LANGUAGES:
+        committed = {(e.msgctxt, e.msgid) for e in catalog(language)[1]}
+        extracted = parse_po(copy / language / "LC_MESSAGES" / "django.po")
+        missing = [e.label for e in extracted if e.msgid and (e.msgctxt, e.msgid) not in committed]
+        assert not missing, f"run `make messages` and translate ({language}):\n" + "\n".join(
+            missing
+        )

@@ -7,6 +7,12 @@ import zoneinfo
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.webauthn.forms import (
+    AddWebAuthnForm,
+    AuthenticateWebAuthnForm,
+    LoginWebAuthnForm,
+    ReauthenticateWebAuthnForm,
+)
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -155,3 +161,66 @@ class MFAAuthenticateForm(_ThrottledCodeMixin, AuthenticateForm):
 
 class MFAReauthenticateForm(_ThrottledCodeMixin, ReauthenticateForm):
     pass
+
+
+# --- passkeys (allauth's WebAuthn forms) --------------------------------------------------------
+
+_CREDENTIAL_KEYS = {"id", "rawId", "type", "response"}
+_ASSERTION_KEYS = {"clientDataJSON", "authenticatorData", "signature"}
+_ATTESTATION_KEYS = {"clientDataJSON", "attestationObject"}
+
+
+def _check_credential(value: object, response_keys: set[str]) -> None:
+    """The browser's credential has the shape WebAuthn gives it, with text values: the
+    library behind allauth would otherwise fail on a missing key with a server error."""
+    ok = (
+        isinstance(value, dict)
+        and value.keys() >= _CREDENTIAL_KEYS
+        and all(isinstance(value[key], str) for key in ("id", "rawId", "type"))
+        and isinstance(value["response"], dict)
+        and response_keys <= value["response"].keys()
+        and all(isinstance(value["response"][key], str) for key in response_keys)
+    )
+    if not ok:
+        raise forms.ValidationError(_("The passkey could not be read. Please try again."))
+
+
+class _AssertionMixin:
+    """Signing in or confirming with a passkey: a well-formed assertion, and no attempt
+    while the account is in its lockout cool-off (when the user is known)."""
+
+    user: User | None
+    data: dict
+
+    def clean_credential(self) -> object:
+        _check_credential(self.cleaned_data.get("credential"), _ASSERTION_KEYS)  # type: ignore[attr-defined]
+        if self.user is not None:
+            from tandem.core.net import client_ip
+
+            if throttle.is_blocked(email=self.user.email, ip=client_ip(context.request)):
+                raise get_account_adapter().validation_error("too_many_login_attempts")
+        return super().clean_credential()  # type: ignore[misc]
+
+
+class PasskeyLoginForm(_AssertionMixin, LoginWebAuthnForm):
+    pass
+
+
+class PasskeyAuthenticateForm(_AssertionMixin, AuthenticateWebAuthnForm):
+    pass
+
+
+class PasskeyReauthenticateForm(_AssertionMixin, ReauthenticateWebAuthnForm):
+    pass
+
+
+class AddPasskeyForm(AddWebAuthnForm):
+    def clean(self) -> dict:
+        credential = self.cleaned_data.get("credential")
+        if credential is not None:
+            try:
+                _check_credential(credential, _ATTESTATION_KEYS)
+            except forms.ValidationError as exc:
+                self.add_error("credential", exc)
+                return self.cleaned_data
+        return super().clean()
