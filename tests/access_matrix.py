@@ -656,6 +656,10 @@ MATRIX: dict[str, Rule] = {
         ok_status=(302,),
     ),
     "crisis_help": Rule(ok=EVERYONE),
+    "safety_settings": Rule(ok=("supervisor", "admin", "outsider_supervisor")),
+    "safety_crisis_edit": Rule(
+        ok=("supervisor", "admin", "outsider_supervisor"), kwargs=lambda p: {"language": "fi"}
+    ),
     # assessments
     "questionnaire_list": Rule(ok=("patient", "other_patient")),
     "questionnaire_fill": Rule(ok=("patient",), kwargs=_assignment),

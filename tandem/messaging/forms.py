@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from tandem.accounts.models import Role, User
+from tandem.core.forms import WorkingDayMixin
 from tandem.messaging import templating
 from tandem.messaging.models import (
     MAX_BODY,
@@ -114,7 +115,7 @@ class TemplateForm(forms.ModelForm):
         return body
 
 
-class PolicyForm(forms.ModelForm):
+class PolicyForm(WorkingDayMixin, forms.ModelForm):
     working_days = forms.TypedMultipleChoiceField(
         label=_("Working days"),
         coerce=int,
@@ -150,21 +151,6 @@ class PolicyForm(forms.ModelForm):
         if not 1 <= value <= 200:
             raise forms.ValidationError(_("Choose between 1 and 200 working hours."))
         return value
-
-    def clean_holiday_country(self) -> str:
-        import holidays
-
-        code = (self.cleaned_data.get("holiday_country") or "").upper()
-        if code and code not in holidays.list_supported_countries():
-            raise forms.ValidationError(_("Unknown country code."))
-        return code
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        start, end = data.get("workday_start"), data.get("workday_end")
-        if start and end and end <= start:
-            self.add_error("workday_end", _("The working day must end after it starts."))
-        return data
 
 
 class AbsenceForm(forms.Form):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,13 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts.models import Patient, Role
 from tandem.accounts.policies import require_role
 from tandem.audit import services as audit
-from tandem.safety import registry, services
-from tandem.safety.forms import AcknowledgeForm
+from tandem.safety import clinic_settings, registry, services
+from tandem.safety.forms import AcknowledgeForm, CrisisResourcesForm, EscalationPolicyForm
 from tandem.safety.models import Alert
 from tandem.safety.policies import alert_for, visible_alerts
 
@@ -107,3 +108,66 @@ def crisis_help(request: HttpRequest) -> HttpResponse:
         clinic = user.clinic
     crisis = services.crisis_resources(clinic=clinic, language=get_language() or "en")
     return render(request, "safety/help.html", {"crisis": crisis})
+
+
+# --- the clinic's safety settings ---------------------------------------------------------------
+
+
+def _clinic(request: HttpRequest):  # type: ignore[no-untyped-def]
+    clinic = request.user.clinic
+    if clinic is None:
+        raise Http404
+    return clinic
+
+
+@require_role(Role.SUPERVISOR, Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def safety_settings(request: HttpRequest) -> HttpResponse:
+    """Escalation of unacknowledged alerts (editable here) and, per language, what
+    patients see under "Get help now" (edited on its own page)."""
+    clinic = _clinic(request)
+    policy = services.policy_for(clinic.pk)
+    form = EscalationPolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        clinic_settings.save_escalation_policy(
+            actor=request.user, clinic=clinic, request=request, **form.cleaned_data
+        )
+        messages.success(request, _("Escalation settings saved."))
+        return redirect("safety_settings")
+    crisis = [
+        (code, name, services.crisis_resources(clinic=clinic, language=code))
+        for code, name in settings.LANGUAGES
+    ]
+    return render(request, "safety/settings.html", {"form": form, "crisis": crisis})
+
+
+@require_role(Role.SUPERVISOR, Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def crisis_resources_edit(request: HttpRequest, language: str) -> HttpResponse:
+    clinic = _clinic(request)
+    names = dict(settings.LANGUAGES)
+    if language not in names:
+        raise Http404
+    current = services.crisis_resources(clinic=clinic, language=language)
+    form = CrisisResourcesForm(
+        request.POST or None, initial=CrisisResourcesForm.initial_for(current)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        clinic_settings.save_crisis_resources(
+            actor=request.user,
+            clinic=clinic,
+            language=language,
+            emergency_number=data["emergency_number"],
+            lines=data["lines"],
+            clinic_phone=data["clinic_phone"],
+            clinic_hours=data["clinic_hours"],
+            request=request,
+        )
+        messages.success(request, _("Crisis resources saved."))
+        return redirect("safety_settings")
+    return render(
+        request,
+        "safety/crisis_edit.html",
+        {"form": form, "language_name": names[language], "language": language},
+    )
