@@ -656,6 +656,7 @@ MATRIX: dict[str, Rule] = {
         ok_status=(302,),
     ),
     "crisis_help": Rule(ok=EVERYONE),
+    "notifications_clinic_defaults": Rule(ok=("supervisor", "admin", "outsider_supervisor")),
     "safety_settings": Rule(ok=("supervisor", "admin", "outsider_supervisor")),
     "safety_crisis_edit": Rule(
         ok=("supervisor", "admin", "outsider_supervisor"), kwargs=lambda p: {"language": "fi"}

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from tandem.notifications.jobs import quiet_window, switched_on
 from tandem.notifications.models import (
     REASON_TOGGLES,
+    ClinicReminderDefaults,
     DigestChannel,
     NotificationPreferences,
     Reason,
@@ -148,4 +149,64 @@ class StaffPreferencesForm(forms.ModelForm):
         data = super().clean() or {}
         if data.get("digest_channel") == DigestChannel.SMS and not data.get("phone"):
             self.add_error("phone", _("Add your mobile phone number to get text messages."))
+        return data
+
+
+def _clinic_reason_label(reason: str) -> Any:
+    labels = {
+        Reason.MODULE_OPEN: _("A new module opens"),
+        Reason.QUESTIONNAIRE_DUE: _("A questionnaire is due"),
+        Reason.HOMEWORK_DUE: _("Homework is due"),
+        Reason.NEW_MESSAGE: _("The therapist has written"),
+        Reason.APPOINTMENT: _("An appointment is tomorrow"),
+        Reason.CHECK_IN: _("No visit for a while (an inviting check-in)"),
+    }
+    return labels[Reason(reason)]
+
+
+class ClinicRemindersForm(forms.ModelForm):
+    """The clinic's reminder defaults: what every patient gets until they choose."""
+
+    class Meta:
+        model = ClinicReminderDefaults
+        fields = ["quiet_start", "quiet_end", "check_in_after_days", "check_in_stop_after_days"]
+        widgets = {"quiet_start": TimeInput(), "quiet_end": TimeInput()}
+        labels = {
+            "quiet_start": _("Quiet from"),
+            "quiet_end": _("Quiet until"),
+            "check_in_after_days": _("Invite back after (days without a visit)"),
+            "check_in_stop_after_days": _("Stop inviting after (days without a visit)"),
+        }
+        help_texts = {
+            "quiet_start": _("No reminders between these times (the patient's local time)."),
+            "check_in_stop_after_days": _("So that someone who has left is not chased."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for reason, field in REASON_TOGGLES.items():
+            self.fields[field] = forms.BooleanField(
+                label=_clinic_reason_label(reason),
+                required=False,
+                initial=switched_on(None, self.instance, reason),
+            )
+        self.reason_fields = list(REASON_TOGGLES.values())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("quiet_start"), data.get("quiet_end")
+        if start is not None and end is not None and start == end:
+            self.add_error(
+                "quiet_end", _("Quiet hours must end at a different time than they start.")
+            )
+        after, stop = data.get("check_in_after_days"), data.get("check_in_stop_after_days")
+        if after is not None and not 1 <= after <= 60:
+            self.add_error("check_in_after_days", _("Choose between 1 and 60 days."))
+        if stop is not None and not 7 <= stop <= 365:
+            self.add_error("check_in_stop_after_days", _("Choose between 7 and 365 days."))
+        elif after is not None and stop is not None and stop <= after:
+            self.add_error(
+                "check_in_stop_after_days",
+                _("Stop inviting later than the first invitation."),
+            )
         return data

@@ -19,16 +19,18 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tandem.accounts.models import Patient, User
+from tandem.accounts.models import Patient, Role, User
 from tandem.audit import services as audit
 from tandem.notifications import kinds
 from tandem.notifications.models import (
+    REASON_TOGGLES,
     Channel,
+    ClinicReminderDefaults,
     Frequency,
     InAppNotification,
     Notification,
@@ -252,6 +254,42 @@ def save_preferences(
         detail={"fields": sorted(set(changed))},
     )
     return prefs
+
+
+def save_clinic_defaults(
+    *, actor: User, clinic: Any, values: dict[str, Any], request: Any = None
+) -> ClinicReminderDefaults:
+    """The clinic's reminder defaults (its supervisors and administrators). Patients who
+    chose for themselves keep their choice; everyone else follows these at once."""
+    if actor.role not in (Role.SUPERVISOR, Role.ADMIN) or actor.clinic_id != clinic.pk:
+        raise PermissionDenied("only the clinic's supervisors and administrators")
+    allowed = {
+        "quiet_start",
+        "quiet_end",
+        "check_in_after_days",
+        "check_in_stop_after_days",
+        *REASON_TOGGLES.values(),
+    }
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValueError(f"not a reminder default: {sorted(unknown)}")
+    with transaction.atomic():
+        row, created = ClinicReminderDefaults.objects.select_for_update().get_or_create(
+            clinic=clinic
+        )
+        changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.save()
+        if changed or created:
+            audit.record(
+                actor=actor,
+                action="notifications.clinic_defaults.changed",
+                request=request,
+                clinic=clinic.pk,
+                detail={"changed": changed},
+            )
+    return row
 
 
 def unsubscribe(*, user: User) -> bool:

@@ -12,6 +12,7 @@ urlpatterns = [
         name="notifications_unsubscribe",
     ),
     path("clinic/deliveries/", views.delivery_log, name="notifications_delivery_log"),
+    path("clinic/reminders/", views.clinic_defaults, name="notifications_clinic_defaults"),
     path(
         "clinic/deliveries/<uuid:notification>/resend/",
         views.resend,

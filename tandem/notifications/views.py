@@ -6,7 +6,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -175,3 +175,28 @@ def resend(request: HttpRequest, notification: str) -> HttpResponse:
     else:
         messages.info(request, _("Only a failed notification can be sent again."))
     return redirect("notifications_delivery_log")
+
+
+# --- the clinic's reminder defaults (supervisors and administrators) ------------------------------
+
+
+@require_role(Role.SUPERVISOR, Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def clinic_defaults(request: HttpRequest) -> HttpResponse:
+    clinic = request.user.clinic
+    if clinic is None:
+        raise Http404
+    instance = ClinicReminderDefaults.objects.filter(clinic=clinic).first() or (
+        ClinicReminderDefaults(clinic=clinic)
+    )
+    form = forms.ClinicRemindersForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        services.save_clinic_defaults(
+            actor=request.user,
+            clinic=clinic,
+            values={name: form.cleaned_data[name] for name in form.fields},
+            request=request,
+        )
+        messages.success(request, _("Reminder defaults saved."))
+        return redirect("notifications_clinic_defaults")
+    return render(request, "notifications/clinic_defaults.html", {"form": form})

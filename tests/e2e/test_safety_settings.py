@@ -1,6 +1,7 @@
-"""The clinic's safety settings in a real browser: the supervisor corrects the Finnish
+"""The clinic's settings in a real browser. The supervisor corrects the Finnish
 crisis line from the menu, a wrong number is explained on the page, and a Finnish-speaking
-patient on a phone then finds the clinic's own line, callable, on "Get help now"."""
+patient on a phone then finds the clinic's own line, callable, on "Get help now". An
+administrator sets the reminders every patient gets until they choose."""
 
 from __future__ import annotations
 
@@ -43,3 +44,25 @@ def test_the_supervisor_sets_the_crisis_line_and_the_patient_can_call_it(
     for checked in (page, phone_page):
         log = log_of(checked)
         assert not log.page_errors and not log.console_errors, (log.page_errors, log.console_errors)
+
+
+def test_an_administrator_sets_the_clinic_s_reminder_defaults(personas, page, sign_in):
+    from tandem.notifications.models import ClinicReminderDefaults
+
+    sign_in(page, personas.admin.email)
+    page.locator("details.menu summary").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Reminder defaults").click()
+    page.get_by_label("The therapist has written").uncheck()
+    page.fill("input[name=quiet_start]", "22:00")
+    page.fill("input[name=quiet_end]", "22:00")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
+    assert "Quiet hours must end at a different time" in page.locator("main").inner_text()
+    page.fill("input[name=quiet_end]", "07:00")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
+    assert "Reminder defaults saved." in page.inner_text("body")
+    defaults = ClinicReminderDefaults.objects.get(clinic=personas.clinic)
+    assert defaults.remind_new_message is False and defaults.quiet_end.hour == 7
+    assert not log_of(page).page_errors
