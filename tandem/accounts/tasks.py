@@ -32,6 +32,7 @@ def send_invitation(invitation_id: int) -> None:
 
 @task()
 def send_security_notice(user_id: int, notice: str) -> None:
+    """The direct email, used only when no app registered a sender (``accounts.notices``)."""
     from tandem.accounts.models import User
 
     user = User.objects.filter(pk=user_id, is_active=True).first()
@@ -49,4 +50,8 @@ def enqueue_invitation(invitation_id: int) -> None:
 
 
 def enqueue_security_notice(*, user_id: int, notice: str) -> None:
-    transaction.on_commit(lambda: send_security_notice.enqueue(user_id, notice))
+    """See ``accounts.notices``: through the delivery log when the notifications app is
+    installed, else by this module's ``send_security_notice``."""
+    from tandem.accounts import notices
+
+    notices.send(user_id=user_id, notice=notice)

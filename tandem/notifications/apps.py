@@ -6,7 +6,9 @@ class NotificationsConfig(AppConfig):
     label = "notifications"
 
     def ready(self) -> None:
-        from tandem.notifications import digest, handlers
+        from tandem.accounts import notices
+        from tandem.notifications import digest, handlers, services
 
         handlers.register()
         digest.register_builtin()
+        notices.register_sender(services.send_security_notice)

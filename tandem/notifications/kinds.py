@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 class Kind:
     code: str
     label: object  # lazy translation
-    category: str  # reminder | digest | alert | general
+    category: str  # reminder | digest | alert | account | general
     priority: int = 0  # task priority: alerts jump the queue
     # The context keys its templates may see (see rendering.project_context).
     context_keys: tuple[str, ...] = ()
@@ -30,6 +30,7 @@ THERAPIST_DIGEST = "therapist_digest"
 SAFETY_ALERT = "safety_alert"
 SAFETY_ESCALATION = "safety_escalation"
 SOMETHING_NEW = "something_new"
+SECURITY_NOTICE = "security_notice"
 
 KINDS: dict[str, Kind] = {
     k.code: k
@@ -41,6 +42,10 @@ KINDS: dict[str, Kind] = {
         Kind(SAFETY_ALERT, _("Safety alert"), "alert", priority=50),
         Kind(SAFETY_ESCALATION, _("Escalated safety alert"), "alert", priority=50),
         Kind(SOMETHING_NEW, _("Something new"), "general"),
+        # "Your sign-in settings changed": never switched off, never grouped.
+        Kind(
+            SECURITY_NOTICE, _("Security notice"), "account", priority=40, context_keys=("notice",)
+        ),
     )
 }
 

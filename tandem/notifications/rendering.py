@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from tandem.accounts import notices
 from tandem.notifications import kinds
 from tandem.notifications.content import LABEL_MAX_CHARS, find_clinical
 from tandem.notifications.models import Channel, Reason
@@ -64,6 +65,9 @@ def project_context(kind: str, context: dict[str, Any] | None) -> dict[str, Any]
             if count > 0 and label and len(label) <= LABEL_MAX_CHARS and not find_clinical(label):
                 lines.append({"count": count, "label": label})
         projected["lines"] = lines
+    if "notice" in allowed:
+        notice = context.get("notice")
+        projected["notice"] = notice if notice in notices.NOTICES else ""
     return projected
 
 

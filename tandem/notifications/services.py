@@ -149,6 +149,25 @@ def alert_immediately(
     return created
 
 
+def send_security_notice(user_id: int, notice: str) -> Notification | None:
+    """A security notice (``accounts.notices``) by email, through the delivery log:
+    retried when the mail server fails, shown in the clinic's delivery log, never
+    switched off by reminder settings. Each notice is its own notification."""
+    import uuid
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return None
+    return notify(
+        recipient=user,
+        kind=kinds.SECURITY_NOTICE,
+        channel=Channel.EMAIL,
+        dedupe_key=f"security:{notice}:{uuid.uuid4().hex}",
+        link_url="/account/2fa/",
+        context={"notice": notice},
+    )
+
+
 # --- reminders (sent grouped by jobs.send_due_reminders) ------------------------------------------
 
 
