@@ -2,13 +2,15 @@
 
 Authentication is the one place where Tandem listens to signals: the login machinery
 belongs to Django and allauth, and these receivers only write audit entries and session
-timestamps (no domain side effects).
+timestamps, and ask for a security notice when a second factor or the password changes
+(no domain side effects).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import signals as auth_signals
 from django.utils import timezone
@@ -65,6 +67,22 @@ _receivers = {
 }
 
 
+def _password_change(action: str):  # type: ignore[no-untyped-def]
+    def receiver(sender: Any, request: Any, user: Any, **kw: Any) -> None:
+        audit.record(actor=user, action=action, request=request)
+        from tandem.accounts import notices
+
+        notices.send(user_id=user.pk, notice="password_changed")
+
+    return receiver
+
+
+_password_receivers = {
+    "changed": _password_change("accounts.password.changed"),
+    "reset": _password_change("accounts.password.reset"),
+}
+
+
 def connect() -> None:
     auth_signals.user_logged_in.connect(on_logged_in, dispatch_uid="tandem.login")
     mfa_signals.authentication_failed.connect(on_mfa_failed, dispatch_uid="tandem.mfa.failed")
@@ -72,3 +90,9 @@ def connect() -> None:
     mfa_signals.authenticator_removed.connect(_receivers["removed"], dispatch_uid="tandem.mfa.rm")
     mfa_signals.authenticator_reset.connect(_receivers["reset"], dispatch_uid="tandem.mfa.reset")
     mfa_signals.authenticator_used.connect(_receivers["used"], dispatch_uid="tandem.mfa.used")
+    account_signals.password_changed.connect(
+        _password_receivers["changed"], dispatch_uid="tandem.password.changed"
+    )
+    account_signals.password_reset.connect(
+        _password_receivers["reset"], dispatch_uid="tandem.password.reset"
+    )

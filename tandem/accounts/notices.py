@@ -13,7 +13,7 @@ Sender = Callable[[int, str], None]
 _sender: Sender | None = None
 
 #: The notices there are (the templates say what each means).
-NOTICES = frozenset({"mfa_changed"})
+NOTICES = frozenset({"mfa_changed", "password_changed"})
 
 
 def register_sender(sender: Sender | None) -> None:

@@ -163,7 +163,8 @@ def send_security_notice(user_id: int, notice: str) -> Notification | None:
         kind=kinds.SECURITY_NOTICE,
         channel=Channel.EMAIL,
         dedupe_key=f"security:{notice}:{uuid.uuid4().hex}",
-        link_url="/account/2fa/",
+        # Where to act if it was not them: a changed password cannot be used to sign in.
+        link_url="/account/password/reset/" if notice == "password_changed" else "/account/2fa/",
         context={"notice": notice},
     )
 

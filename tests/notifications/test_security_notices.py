@@ -87,3 +87,46 @@ def test_without_the_notifications_app_the_accounts_task_emails_directly(
 def test_an_unknown_notice_is_refused(personas):
     with pytest.raises(ValueError, match="unknown security notice"):
         enqueue_security_notice(user_id=personas.therapist.pk, notice="password_maybe")
+
+
+def test_a_password_change_is_audited_and_notified(personas, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    from tandem.audit.models import AuditEntry
+    from tests.accounts.flows import sign_in
+    from tests.accounts.test_passwords import NEW_PASSWORD as new
+    from tests.personas import PASSWORD
+
+    user = personas.patient.user
+    client = Client()
+    sign_in(client, user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/account/password/change/",
+            {"oldpassword": PASSWORD, "password1": new, "password2": new},
+        )
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(actor=user, action="accounts.password.changed").exists()
+    notice = Notification.objects.get(recipient=user, kind=kinds.SECURITY_NOTICE)
+    assert notice.context == {"notice": "password_changed"} and notice.state == State.SENT
+    assert notice.link_url == "/account/password/reset/"
+    [email] = [m for m in mail.outbox if m.to == [user.email]]
+    assert "password of your Tandem account was changed" in email.body
+
+
+def test_a_password_reset_is_audited_and_notified(personas, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    from tandem.audit.models import AuditEntry
+    from tests.accounts.test_passwords import NEW_PASSWORD, request_reset, reset_link
+
+    user = personas.patient.user
+    _, (message,) = request_reset(user.email)
+    client = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reset_link(message))
+        client.post(response["Location"], {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert AuditEntry.objects.filter(actor=user, action="accounts.password.reset").exists()
+    assert Notification.objects.filter(
+        recipient=user, kind=kinds.SECURITY_NOTICE, context={"notice": "password_changed"}
+    ).exists()
