@@ -64,6 +64,16 @@ def _check_instrument(code: str) -> None:
     definitions.get(code)  # raises UnknownInstrument (a ScoringError) for a bad code
 
 
+def _baseline_fields(patient: Patient, instrument: str, enrollment: Any) -> dict[str, Any]:
+    """The baseline the new assignment will be compared with, when there is one already
+    (read only for an assignment that is really created: the schedule job calls
+    ``assign`` for every enrollment on every run)."""
+    found = baseline_response(
+        patient_id=patient.pk, instrument=instrument, enrollment_id=getattr(enrollment, "pk", None)
+    )
+    return {"baseline_id": found[0], "baseline_total": found[1]} if found else {}
+
+
 def assign(
     *,
     actor: Any,
@@ -97,15 +107,10 @@ def assign(
     due_at = due_at or available_at + DEFAULT_DUE
     if expires_at is None:
         expires_at = max(due_at, available_at) + (DEFAULT_EXPIRY - DEFAULT_DUE)
-    baseline = baseline_response(
-        patient_id=patient.pk, instrument=instrument, enrollment_id=getattr(enrollment, "pk", None)
-    )
     fields = dict(
         patient=patient,
         enrollment=enrollment,
         instrument=instrument,
-        baseline_id=baseline[0] if baseline else None,
-        baseline_total=baseline[1] if baseline else None,
         source=source,
         schedule_key=schedule_key,
         available_at=available_at,
@@ -120,6 +125,7 @@ def assign(
             ).first()
             if existing is not None:
                 return existing
+            fields |= _baseline_fields(patient, instrument, enrollment)
             try:
                 with transaction.atomic():
                     assignment = Assignment.objects.create(**fields)
@@ -128,6 +134,7 @@ def assign(
                     enrollment=enrollment, instrument=instrument, schedule_key=schedule_key
                 )
         else:
+            fields |= _baseline_fields(patient, instrument, enrollment)
             assignment = Assignment.objects.create(**fields)
         if source == AssignmentSource.ADHOC:
             audit.record(

@@ -546,3 +546,31 @@ def test_the_stored_baseline_comes_from_the_same_enrollment(personas, login):
     assert give().baseline_id is None  # the new program has no response yet
     start = _through_the_view(client, personas.patient, "2", enrollment=new)
     assert give().baseline_id == start.pk
+
+
+def test_the_schedule_s_repeat_call_reads_no_baseline(personas):
+    """The schedule job calls ``assign`` for every enrollment on every run: for a key
+    that exists it returns the assignment without looking for a baseline."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tandem.assessments.models import AssignmentSource
+    from tests.messaging import factories
+
+    enrollment = factories.enroll(personas.patient, by=personas.therapist)
+
+    def give():  # type: ignore[no-untyped-def]
+        return services.assign(
+            actor=None,
+            patient=personas.patient,
+            instrument="phq9",
+            source=AssignmentSource.SCHEDULE,
+            enrollment=enrollment,
+            schedule_key="weekly:1",
+        )
+
+    first = give()
+    with CaptureQueriesContext(connection) as queries:
+        again = give()
+    assert again.pk == first.pk
+    assert not [q for q in queries if '"assessments_response"' in q["sql"]]
