@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-Sender = Callable[[int, str], None]
+Sender = Callable[[int, str], object]
 _sender: Sender | None = None
 
 #: The notices there are (the templates say what each means).
@@ -22,12 +22,13 @@ def register_sender(sender: Sender | None) -> None:
 
 
 def send(*, user_id: int, notice: str) -> None:
-    """Tell the user, once the current transaction commits."""
+    """Tell the user. A registered sender records the notice in the current transaction
+    (it commits with the change, or neither does); the direct email waits for the
+    commit."""
     if notice not in NOTICES:
         raise ValueError(f"unknown security notice {notice!r}")
     if _sender is not None:
-        sender = _sender
-        transaction.on_commit(lambda: sender(user_id, notice), robust=True)
+        _sender(user_id, notice)
         return
     from tandem.accounts.tasks import send_security_notice
 

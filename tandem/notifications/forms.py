@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -61,7 +62,29 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M")
 
 
-class PatientPreferencesForm(forms.ModelForm):
+class _ReminderSwitchesMixin(forms.BaseForm):
+    """What a patient's settings and the clinic's defaults share: a checkbox per reason
+    (``reason_fields``) and quiet hours that end at a different time than they start."""
+
+    reason_fields = list(REASON_TOGGLES.values())
+
+    def _add_switches(self, label: Callable[[str], Any], on: Callable[[str], bool]) -> None:
+        for reason, field in REASON_TOGGLES.items():
+            self.fields[field] = forms.BooleanField(
+                label=label(reason), required=False, initial=on(reason)
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("quiet_start"), data.get("quiet_end")
+        if start is not None and end is not None and start == end:
+            self.add_error(
+                "quiet_end", _("Quiet hours must end at a different time than they start.")
+            )
+        return data
+
+
+class PatientPreferencesForm(_ReminderSwitchesMixin, forms.ModelForm):
     """Reminders: how, how often, when not, and for what."""
 
     phone = PhoneField()
@@ -87,23 +110,12 @@ class PatientPreferencesForm(forms.ModelForm):
         self.fields["quiet_end"].required = True
         if prefs.quiet_start is None or prefs.quiet_end is None:
             self.initial["quiet_start"], self.initial["quiet_end"] = start, end
-        for reason, field in REASON_TOGGLES.items():
-            self.fields[field] = forms.BooleanField(
-                label=_reason_choice_label(reason),
-                required=False,
-                initial=switched_on(prefs, defaults, reason),
-            )
-        self.reason_fields = list(REASON_TOGGLES.values())
+        self._add_switches(_reason_choice_label, lambda r: switched_on(prefs, defaults, r))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
+        data = super().clean()
         if data.get("reminder_channel") == ReminderChannel.SMS and not data.get("phone"):
             self.add_error("phone", _("Add your mobile phone number to get text messages."))
-        start, end = data.get("quiet_start"), data.get("quiet_end")
-        if start is not None and end is not None and start == end:
-            self.add_error(
-                "quiet_end", _("Quiet hours must end at a different time than they start.")
-            )
         return data
 
     def save(self, commit: bool = True) -> NotificationPreferences:
@@ -164,7 +176,7 @@ def _clinic_reason_label(reason: str) -> Any:
     return labels[Reason(reason)]
 
 
-class ClinicRemindersForm(forms.ModelForm):
+class ClinicRemindersForm(_ReminderSwitchesMixin, forms.ModelForm):
     """The clinic's reminder defaults: what every patient gets until they choose."""
 
     class Meta:
@@ -184,21 +196,10 @@ class ClinicRemindersForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for reason, field in REASON_TOGGLES.items():
-            self.fields[field] = forms.BooleanField(
-                label=_clinic_reason_label(reason),
-                required=False,
-                initial=switched_on(None, self.instance, reason),
-            )
-        self.reason_fields = list(REASON_TOGGLES.values())
+        self._add_switches(_clinic_reason_label, lambda r: switched_on(None, self.instance, r))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("quiet_start"), data.get("quiet_end")
-        if start is not None and end is not None and start == end:
-            self.add_error(
-                "quiet_end", _("Quiet hours must end at a different time than they start.")
-            )
+        data = super().clean()
         after, stop = data.get("check_in_after_days"), data.get("check_in_stop_after_days")
         if after is not None and not 1 <= after <= 60:
             self.add_error("check_in_after_days", _("Choose between 1 and 60 days."))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from tandem.accounts.models import Patient, Role, User
 from tandem.audit import services as audit
+from tandem.core.changes import save_changes
 from tandem.notifications import kinds
 from tandem.notifications.models import (
     REASON_TOGGLES,
@@ -153,8 +155,6 @@ def send_security_notice(user_id: int, notice: str) -> Notification | None:
     """A security notice (``accounts.notices``) by email, through the delivery log:
     retried when the mail server fails, shown in the clinic's delivery log, never
     switched off by reminder settings. Each notice is its own notification."""
-    import uuid
-
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         return None
@@ -293,15 +293,9 @@ def save_clinic_defaults(
     unknown = set(values) - allowed
     if unknown:
         raise ValueError(f"not a reminder default: {sorted(unknown)}")
-    with transaction.atomic():
-        row, created = ClinicReminderDefaults.objects.select_for_update().get_or_create(
-            clinic=clinic
-        )
-        changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
-        for key, value in values.items():
-            setattr(row, key, value)
-        row.save()
-        if changed or created:
+    with transaction.atomic():  # the change and its audit entry commit together
+        row, changed = save_changes(ClinicReminderDefaults, {"clinic": clinic}, values)
+        if changed:
             audit.record(
                 actor=actor,
                 action="notifications.clinic_defaults.changed",

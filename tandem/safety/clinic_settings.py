@@ -14,6 +14,7 @@ from django.http import HttpRequest
 
 from tandem.accounts.models import Clinic, Role
 from tandem.audit import services as audit
+from tandem.core.changes import save_changes
 from tandem.safety.models import CrisisResourceSet, EscalationPolicy
 
 EDITORS = (Role.SUPERVISOR, Role.ADMIN)
@@ -50,20 +51,10 @@ def save_crisis_resources(
         "clinic_phone": clinic_phone,
         "clinic_hours": clinic_hours,
     }
-    with transaction.atomic():
-        row = (
-            CrisisResourceSet.objects.select_for_update()
-            .filter(clinic=clinic, language=language)
-            .first()
+    with transaction.atomic():  # the change and its audit entry commit together
+        row, changed = save_changes(
+            CrisisResourceSet, {"clinic": clinic, "language": language}, values
         )
-        before = {key: getattr(row, key) for key in values} if row else {}
-        if row is None:
-            row = CrisisResourceSet.objects.create(clinic=clinic, language=language, **values)
-        else:
-            for key, value in values.items():
-                setattr(row, key, value)
-            row.save()
-        changed = sorted(key for key, value in values.items() if before.get(key) != value)
         if changed:
             audit.record(
                 actor=actor,
@@ -104,16 +95,9 @@ def save_escalation_policy(
         "workday_end": workday_end,
         "holiday_country": holiday_country,
     }
-    with transaction.atomic():
-        policy, _created = EscalationPolicy.objects.select_for_update().get_or_create(
-            clinic=clinic, defaults=values
-        )
-        before = {key: getattr(policy, key) for key in values}
-        for key, value in values.items():
-            setattr(policy, key, value)
-        policy.save()
-        changed = sorted(key for key, value in values.items() if before[key] != value)
-        if changed or _created:
+    with transaction.atomic():  # the change and its audit entry commit together
+        policy, changed = save_changes(EscalationPolicy, {"clinic": clinic}, values)
+        if changed:
             audit.record(
                 actor=actor,
                 action="safety.escalation_policy.changed",

@@ -92,7 +92,7 @@ def _own_assignment(request: HttpRequest, key: object, *, with_draft: bool = Fal
     value = _as_uuid(key)
     assignment = None
     if value is not None:
-        related = ["patient"] + (["draft"] if with_draft else [])
+        related = ["patient__clinic"] + (["draft"] if with_draft else [])
         assignment = (
             Assignment.objects.select_related(*related)
             .filter(uuid=value, patient__user=request.user)
